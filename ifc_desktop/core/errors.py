@@ -1,0 +1,69 @@
+"""Import failures, classified.
+
+Bad input is *permanent*: retrying cannot help, so the job fails at once.
+Everything else (a crashed worker, a busy database, a full disk that may be
+freed) is *transient* and may be retried. Messages are written for the person
+who dropped the file; technical details go to the log and the job's details.
+"""
+
+from __future__ import annotations
+
+import traceback
+
+
+class ImportFailure(Exception):
+    """An import that did not produce a version."""
+
+    permanent: bool = False
+
+    def __init__(self, message: str, details: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def __reduce__(self):  # keep message and details when pickled across processes
+        return (type(self), (self.message, self.details))
+
+
+class BadInput(ImportFailure):
+    """The file itself is the problem: not retried."""
+
+    permanent = True
+
+
+class UnsupportedFormat(BadInput):
+    """A readable file in a schema or format the app does not read."""
+
+
+class TransientFailure(ImportFailure):
+    """Something around the file went wrong; trying again may work."""
+
+    permanent = False
+
+
+def describe_exception(exc: BaseException) -> str:
+    """Exception type, message and traceback, for the log and the details pane."""
+    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip()
+
+
+def as_import_failure(exc: BaseException) -> ImportFailure:
+    """Classify any exception raised while importing.
+
+    Known bad-input errors are raised as ``BadInput`` by the opener and the
+    extractor; whatever reaches here unclassified is transient unless it is
+    clearly about the disk being full, which is transient too but deserves a
+    plain message.
+    """
+    if isinstance(exc, ImportFailure):
+        return exc
+    details = describe_exception(exc)
+    if isinstance(exc, MemoryError):
+        return TransientFailure("The computer ran out of memory while reading this file.", details)
+    if isinstance(exc, OSError) and getattr(exc, "errno", None) == 28:
+        return TransientFailure("The disk is full: free some space and retry.", details)
+    text = str(exc).lower()
+    if "database is locked" in text or "database is busy" in text:
+        return TransientFailure("The history database was busy; the import will be retried.", details)
+    if "disk is full" in text or "database or disk is full" in text:
+        return TransientFailure("The disk is full: free some space and retry.", details)
+    return TransientFailure(f"Unexpected error while importing: {type(exc).__name__}: {exc}", details)
