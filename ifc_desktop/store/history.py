@@ -27,7 +27,7 @@ from ifc_desktop.store.rows import (
     ELEMENT_READ_COLUMNS,
     INSERT_ELEMENT_SQL,
     INSERT_PSET_SQL,
-    element_from_row,
+    ElementDecoder,
     prepare_rows,
     refs_json,
     units_from_json,
@@ -84,7 +84,8 @@ _ELEMENT_ROW_SELECT = ", ".join(f"e.{c}" for c in ELEMENT_ROW_COLUMNS)
 _ELEMENT_READ_SELECT = ", ".join(ELEMENT_READ_COLUMNS)
 
 WRITE_CHUNK = 5000  # element rows per executemany call, between progress reports
-LOOKUP_CHUNK = 500  # bound parameters per IN (...) lookup
+FEW_PSET_HITS = 16  # up to this many matching property sets, test references with instr()
+LOOKUP_CHUNK = 900  # bound parameters per IN (...) lookup (old SQLite builds allow 999)
 
 ProgressFn = Callable[[float], None]
 
@@ -621,14 +622,15 @@ class Store:
         """Spatial elements (site, building, storey, space, facility parts, any container)."""
         classes = sorted(SPATIAL_CLASSES)
         sql = (
-            f"SELECT {_ELEMENT_ROW_SELECT} FROM elements e WHERE e.version_id = ? AND ("
-            f"e.ifc_class IN ({','.join('?' * len(classes))}) OR e.global_id IN ("
+            f"SELECT {_ELEMENT_ROW_SELECT} FROM elements e "
+            f"WHERE e.version_id = ? AND e.ifc_class IN ({','.join('?' * len(classes))}) "
+            f"UNION SELECT {_ELEMENT_ROW_SELECT} FROM elements e WHERE e.version_id = ? AND e.global_id IN ("
             "SELECT container_global_id FROM elements "
-            "WHERE version_id = ? AND container_global_id IS NOT NULL))"
-            " ORDER BY e.id"
+            "WHERE version_id = ? AND container_global_id IS NOT NULL) "
+            "ORDER BY 1"
         )
         with self.read() as conn:
-            rows = conn.exec_driver_sql(sql, (version_id, *classes, version_id))
+            rows = conn.exec_driver_sql(sql, (version_id, *classes, version_id, version_id))
             return [ElementRow(*r) for r in rows]
 
     def elements(
@@ -641,13 +643,14 @@ class Store:
         offset: int = 0,
         limit: int | None = None,
     ) -> list[ElementRow]:
-        """Elements of a version in file order, filtered; ``search`` matches name, GlobalId,
-        class, tag, type and the property names and values of the element's sets."""
-        where, params, ctes = self._element_filter(version_id, search, ifc_class, container_global_id)
-        sql = (
-            f"{ctes}SELECT {_ELEMENT_ROW_SELECT} FROM elements e WHERE {where} ORDER BY e.id LIMIT ? OFFSET ?"
-        )
+        """Elements of a version in file order, filtered.
+
+        ``search`` (case-insensitive for ASCII) matches name, GlobalId, class, tag, object
+        type, type name, long name, and the names and values of the element's property sets.
+        """
         with self.read() as conn:
+            where, params = self._element_filter(conn, version_id, search, ifc_class, container_global_id)
+            sql = f"SELECT {_ELEMENT_ROW_SELECT} FROM elements e WHERE {where} ORDER BY e.id LIMIT ? OFFSET ?"
             rows = conn.exec_driver_sql(sql, (*params, -1 if limit is None else limit, offset))
             return [ElementRow(*r) for r in rows]
 
@@ -659,45 +662,55 @@ class Store:
         ifc_class: str | None = None,
         container_global_id: str | None = None,
     ) -> int:
-        where, params, ctes = self._element_filter(version_id, search, ifc_class, container_global_id)
         with self.read() as conn:
-            return conn.exec_driver_sql(
-                f"{ctes}SELECT count(*) FROM elements e WHERE {where}", params
-            ).scalar()
+            where, params = self._element_filter(conn, version_id, search, ifc_class, container_global_id)
+            return conn.exec_driver_sql(f"SELECT count(*) FROM elements e WHERE {where}", params).scalar()
 
     @staticmethod
     def _element_filter(
-        version_id: int, search: str | None, ifc_class: str | None, container_global_id: str | None
-    ) -> tuple[str, tuple[Any, ...], str]:
-        """WHERE clause over ``elements e``, its parameters, and a WITH prefix (parameters first)."""
-        ctes = ""
-        cte_params: list[Any] = []
+        conn: Connection,
+        version_id: int,
+        search: str | None,
+        ifc_class: str | None,
+        container_global_id: str | None,
+    ) -> tuple[str, tuple[Any, ...]]:
+        """WHERE clause over ``elements e`` and its parameters."""
         clauses = ["e.version_id = ?"]
         params: list[Any] = [version_id]
         if search:
             pattern = _like_pattern(search)
-            # Property sets used by this version whose name or JSON text matches.
-            ctes = (
-                "WITH used(pset_id) AS (SELECT DISTINCT json_extract(j.value, '$[0]') "
-                "FROM elements u, json_each(u.psets) j WHERE u.version_id = ? AND u.psets IS NOT NULL), "
-                "hits(pset_id) AS (SELECT p.id FROM property_sets p JOIN used ON p.id = used.pset_id "
-                "WHERE p.properties LIKE ? ESCAPE '\\' OR p.name LIKE ? ESCAPE '\\') "
-            )
-            cte_params = [version_id, pattern, pattern]
             fields = ("name", "global_id", "ifc_class", "tag", "object_type", "type_name", "long_name")
-            likes = " OR ".join(f"e.{f} LIKE ? ESCAPE '\\'" for f in fields)
-            clauses.append(
-                f"({likes} OR (e.psets IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(e.psets) j "
-                "WHERE json_extract(j.value, '$[0]') IN (SELECT pset_id FROM hits))))"
-            )
+            matches = [f"e.{f} LIKE ? ESCAPE '\\'" for f in fields]
             params += [pattern] * len(fields)
+            # Property sets are shared between versions: find the matching ones first (one
+            # scan of their JSON text), then the elements that refer to them.
+            hits = (
+                conn.exec_driver_sql(
+                    "SELECT id FROM property_sets "
+                    "WHERE properties LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\'",
+                    (pattern, pattern),
+                )
+                .scalars()
+                .all()
+            )
+            if 0 < len(hits) <= FEW_PSET_HITS:
+                # References are written as [id,"o"]: "[<id>," cannot match another id.
+                matches += ["instr(e.psets, ?) > 0"] * len(hits)
+                params += [f"[{pset_id}," for pset_id in hits]
+            elif hits:
+                matches.append(
+                    "(e.psets IS NOT NULL AND EXISTS (SELECT 1 FROM json_each(e.psets) j "
+                    "WHERE json_extract(j.value, '$[0]') IN (SELECT value FROM json_each(?))))"
+                )
+                params.append(json.dumps(hits))
+            clauses.append(f"({' OR '.join(matches)})")
         if ifc_class is not None:
             clauses.append("e.ifc_class = ?")
             params.append(ifc_class)
         if container_global_id is not None:
             clauses.append("e.container_global_id = ?")
             params.append(container_global_id)
-        return " AND ".join(clauses), (*cte_params, *params), ctes
+        return " AND ".join(clauses), tuple(params)
 
     def element_detail(self, element_id: int) -> snap.Element:
         """One element with its property sets (each marked occurrence or type)."""
@@ -708,7 +721,7 @@ class Store:
             if row is None:
                 raise LookupError(f"There is no element with id {element_id}.")
             pset_ids = [pset_id for pset_id, _ in json.loads(row[-1])] if row[-1] else []
-            return element_from_row(row, self._property_sets(conn, pset_ids))
+            return ElementDecoder(self._property_sets(conn, pset_ids))(row)
 
     def load_elements(self, version_id: int, *, with_psets: bool = True) -> list[snap.Element]:
         """Every element of a version, in file order (for comparing versions).
@@ -727,7 +740,8 @@ class Store:
                     (version_id,),
                 ).scalars()
                 psets = self._property_sets(conn, list(pset_ids))
-        return [element_from_row(row, psets) for row in rows]
+        decode = ElementDecoder(psets)
+        return [decode(row) for row in rows]
 
     @staticmethod
     def _property_sets(
