@@ -185,9 +185,9 @@ def test_search_only_sees_property_sets_of_its_version(store: Store, tmp_path: P
 def test_search_by_property_finds_the_same_with_many_or_few_matching_sets(
     store: Store, tmp_path: Path, monkeypatch, few_hits: int
 ) -> None:
-    import ifc_desktop.store.history as history
+    import ifc_desktop.store.elements as elements
 
-    monkeypatch.setattr(history, "FEW_PSET_HITS", few_hits)
+    monkeypatch.setattr(elements, "FEW_PSET_HITS", few_hits)
     version = save(store, tmp_path, make_snapshot(walls=40))
     # "W0" is in the Mark of all 40 occurrence sets (40 distinct sets), and in no name.
     found = store.elements(version.id, search="W0")
