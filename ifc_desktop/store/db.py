@@ -128,6 +128,8 @@ def check_header(db_path: Path) -> None:
             head = handle.read(len(SQLITE_HEADER))
     except FileNotFoundError:
         return
+    except OSError as error:
+        raise StoreError(f"The history database {db_path} cannot be opened: {error}") from error
     if head and head != SQLITE_HEADER:
         raise StoreCorrupt(db_path, "not a SQLite database file")
 

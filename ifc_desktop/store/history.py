@@ -40,8 +40,9 @@ class Store:
     def open(cls, data_dir: Path, *, migrate: bool = True, busy_timeout: float = 60.0) -> Store:
         """Open (and create, and migrate) the store in ``data_dir``.
 
-        Raises ``StoreCorrupt`` naming the file when it is not a usable SQLite database;
-        nothing is moved or deleted unless ``quarantine`` is called.
+        Raises ``StoreCorrupt`` naming the file when it is not a usable SQLite database
+        (nothing is moved or deleted unless ``quarantine`` is called), and ``StoreError``
+        naming it when it cannot be opened at all.
         """
         data_dir = Path(data_dir)
         data_dir.mkdir(parents=True, exist_ok=True)
@@ -54,9 +55,10 @@ class Store:
                 db.migrate(engine, db_path)
         except exc.DBAPIError as error:
             engine.dispose()
+            reason = str(getattr(error, "orig", error))
             if db.is_corruption_error(error):
-                raise db.StoreCorrupt(db_path, str(getattr(error, "orig", error))) from error
-            raise
+                raise db.StoreCorrupt(db_path, reason) from error
+            raise db.StoreError(f"The history database {db_path} cannot be opened: {reason}") from error
         except BaseException:
             engine.dispose()
             raise
