@@ -210,8 +210,7 @@ class Store:
     def list_versions(self, model_id: int) -> list[VersionInfo]:
         """The model's versions, oldest first; ``is_current`` marks the current one."""
         with self.read() as conn:
-            query = select(Version.id).where(Version.model_id == model_id).order_by(Version.number)
-            return [reader.version_info(conn, version_id) for version_id in conn.scalars(query).all()]
+            return reader.versions_of_model(conn, model_id)
 
     def get_version(self, model_id: int, number: int | None = None) -> VersionInfo:
         """Version ``number`` of the model, or its current version when ``number`` is None."""

@@ -5,22 +5,32 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Select, func, select
 
 from ifc_desktop.store.models import HistoryEvent, Model, Version
 from ifc_desktop.store.records import EventInfo, ModelInfo, VersionInfo
 from ifc_desktop.store.rows import units_from_json
 
 
+def _versions_query() -> Select:
+    return select(Version.__table__, Model.name.label("model_name"), Model.current_version_id).join(
+        Model, Model.id == Version.model_id
+    )
+
+
 def version_info(conn: Connection, version_id: int) -> VersionInfo:
-    row = conn.execute(
-        select(Version.__table__, Model.name.label("model_name"), Model.current_version_id)
-        .join(Model, Model.id == Version.model_id)
-        .where(Version.id == version_id)
-    ).first()
+    row = conn.execute(_versions_query().where(Version.id == version_id)).first()
     if row is None:
         raise LookupError(f"There is no version with id {version_id}.")
-    m = row._mapping
+    return _version_record(row._mapping)
+
+
+def versions_of_model(conn: Connection, model_id: int) -> list[VersionInfo]:
+    rows = conn.execute(_versions_query().where(Version.model_id == model_id).order_by(Version.number))
+    return [_version_record(row._mapping) for row in rows]
+
+
+def _version_record(m: Any) -> VersionInfo:
     return VersionInfo(
         id=m["id"],
         model_id=m["model_id"],
