@@ -194,3 +194,16 @@ def test_search_by_property_finds_the_same_with_many_or_few_matching_sets(
     assert [e.global_id for e in found] == [gid("wall", i) for i in range(40)]
     assert store.count_elements(version.id, search="W03") == 10
     assert store.elements(version.id, search="W03", offset=8) == found[38:40]
+
+
+def test_garbage_collector_is_running_again_after_bulk_work(store: Store, tmp_path: Path) -> None:
+    import gc
+
+    snapshot = make_snapshot(walls=3)
+    version = save(store, tmp_path, snapshot)
+    store.load_elements(version.id)
+    assert gc.isenabled()
+    snapshot.elements[-1].property_sets[0].source = "neither occurrence nor type"
+    with pytest.raises(KeyError):
+        save(store, tmp_path, snapshot, "other.ifc")
+    assert gc.isenabled()

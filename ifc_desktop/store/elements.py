@@ -13,7 +13,7 @@ from sqlalchemy import Connection
 
 from ifc_desktop.core.snapshot import Element
 from ifc_desktop.store.records import ElementRow
-from ifc_desktop.store.rows import ELEMENT_READ_COLUMNS, ElementDecoder, PsetsById, loads
+from ifc_desktop.store.rows import ELEMENT_READ_COLUMNS, ElementDecoder, PsetsById, gc_paused, loads
 
 # Classes shown in the spatial tree (IfcSpatialElement and its subtypes across schemas);
 # any element that contains others is shown too.
@@ -150,6 +150,11 @@ def element_detail(conn: Connection, element_id: int) -> Element:
 
 
 def load_elements(conn: Connection, version_id: int, *, with_psets: bool) -> list[Element]:
+    with gc_paused():
+        return _load_elements(conn, version_id, with_psets=with_psets)
+
+
+def _load_elements(conn: Connection, version_id: int, *, with_psets: bool) -> list[Element]:
     rows = conn.exec_driver_sql(
         f"SELECT {_READ_SELECT} FROM elements WHERE version_id = ? ORDER BY id", (version_id,)
     ).all()

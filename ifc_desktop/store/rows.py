@@ -7,9 +7,11 @@ so the database write lock is held only for the bulk inserts.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -83,6 +85,23 @@ def loads(text: str) -> Any:
     return _raw_decode(text)[0]
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while many acyclic objects are built.
+
+    Every new dict, list or tuple counts towards a collection, and the repeated full
+    collections over a growing heap made loading a 50k-element version twice as slow.
+    Nothing built under this pause holds reference cycles.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 @dataclass(slots=True)
 class PreparedRows:
     # Distinct property sets: (hash, name, kind, canonical properties JSON).
@@ -124,6 +143,12 @@ def storey_counts(snapshot: Snapshot) -> dict[str, int]:
 
 
 def prepare_rows(snapshot: Snapshot) -> PreparedRows:
+    """All rows of a version except what only the transaction knows (ids)."""
+    with gc_paused():
+        return _prepare_rows(snapshot)
+
+
+def _prepare_rows(snapshot: Snapshot) -> PreparedRows:
     psets: list[tuple[bytes, str, str, str]] = []
     index_by_hash: dict[bytes, int] = {}
     # The extractor shares one properties dict between the elements of a type:
