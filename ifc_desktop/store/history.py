@@ -40,6 +40,10 @@ class Store:
     def open(cls, data_dir: Path, *, migrate: bool = True, busy_timeout: float = 60.0) -> Store:
         """Open (and create, and migrate) the store in ``data_dir``.
 
+        ``migrate=False`` is for worker processes opening a store the main process has
+        already opened (and so migrated); it skips the schema check and the temp file sweep.
+        ``busy_timeout`` is how long a writer waits for another writer, in seconds.
+
         Raises ``StoreCorrupt`` naming the file when it is not a usable SQLite database
         (nothing is moved or deleted unless ``quarantine`` is called), and ``StoreError``
         naming it when it cannot be opened at all.
