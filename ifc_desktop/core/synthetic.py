@@ -41,6 +41,7 @@ GENERATOR_VERSION = "1"
 CREATION_TIME = 1_704_067_200
 CREATION_ISO = "2024-01-01T00:00:00"
 STOREY_HEIGHT = 3.5
+CEILING_HEIGHT = 3.2  # storey height minus the floor slab
 SAMPLE_ELEMENTS = 20
 
 
@@ -270,7 +271,7 @@ _KINDS: tuple[_Kind, ...] = (
                 layers=(("Gypsum plaster", 0.01), ("Brick", 0.18), ("Gypsum plaster", 0.01)),
             ),
         ),
-        dims=lambda rng, t: (_uniform(rng, 1.5, 10.0), t.width, 3.2),
+        dims=lambda rng, t: (_uniform(rng, 1.5, 10.0), t.width, CEILING_HEIGHT),
         extrusion="up",
         area="side",
         predefined=("STANDARD",),
@@ -315,7 +316,7 @@ _KINDS: tuple[_Kind, ...] = (
             _TypeSpec("Concrete-Rectangular-Column:400 x 400mm", 0.4, material=_CONCRETE),
             _TypeSpec("Concrete-Rectangular-Column:300 x 300mm", 0.3, material=_CONCRETE),
         ),
-        dims=lambda rng, t: (t.width, t.width, 3.2),
+        dims=lambda rng, t: (t.width, t.width, CEILING_HEIGHT),
         extrusion="up",
         area="section",
         predefined=("COLUMN",),
@@ -889,7 +890,17 @@ class _ModelWriter:
         tag = 300_000 + index
         mark = f"{kind.mark_prefix}-{storey:02d}-{j:04d}"
 
-        point = add(f"IFCCARTESIANPOINT(({rng.random() * 60:.3f},{rng.random() * 40:.3f},0.))")
+        predefined = kind.predefined[j % len(kind.predefined)]
+        # Bodies are centred on their placement: lift beams under the ceiling, mullions onto the floor.
+        if kind.occurrence == "IFCBEAM":
+            z = CEILING_HEIGHT - height / 2
+        elif kind.occurrence == "IFCMEMBER":
+            z = height / 2
+        elif predefined == "CEILING":
+            z = CEILING_HEIGHT - height
+        else:
+            z = 0.0
+        point = add(f"IFCCARTESIANPOINT(({rng.random() * 60:.3f},{rng.random() * 40:.3f},{z:.3f}))")
         if kind.occurrence in _ROTATABLE and rng.random() < 0.5:
             axes = add(f"IFCAXIS2PLACEMENT3D(#{point},#{self.dir_z},#{self.dir_y})")  # turned by 90 degrees
         else:
@@ -909,7 +920,7 @@ class _ModelWriter:
         elif self.ifc2x3 and entity in _IFC2X3_NO_PREDEFINED:
             element = add(f"{entity}({head})")
         else:
-            element = add(f"{entity}({head},.{kind.predefined[j % len(kind.predefined)]}.)")
+            element = add(f"{entity}({head},.{predefined}.)")
 
         props = [
             add(f"IFCPROPERTYSINGLEVALUE('{name}',$,{_common_value(name, rng, mark, dims)},$)")
