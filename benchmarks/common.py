@@ -1,8 +1,9 @@
 """Shared benchmark helpers: cached synthetic models and measurements in a child process.
 
-Models are generated once into ``benchmarks/out/`` (git-ignored) and reused; the
-cache name carries the seed and the generator version, so a changed generator
-never serves stale files. A sidecar JSON file keeps what generation reported.
+Models are generated once into ``benchmarks/out/`` (git-ignored) and reused. A
+sidecar JSON file keeps the recipe (count, seed, generator version, project) and
+what generation reported; a file whose recipe differs is made again, so a
+changed generator never serves stale models.
 
 ``measure_in_subprocess`` runs one function, named "module:function", in a fresh
 interpreter and reports its wall time and the child's peak RSS; peak memory is

@@ -47,7 +47,7 @@ SAMPLE_ELEMENTS = 20
 
 @dataclass(frozen=True, slots=True)
 class SyntheticInfo:
-    path: Path | None
+    path: Path
     elements: int  # equals len(f.by_type("IfcProduct")) of the written file
     storeys: int
     bytes_written: int
@@ -72,10 +72,11 @@ def write_model(
 
     The products are the site, the building, the storeys and building elements
     spread over the storeys. The file is written under a temporary name and
-    renamed at the end, so an interrupted run never leaves a truncated model.
+    renamed at the end, so an interrupted run never leaves a truncated model
+    and concurrent writers of the same path never mix their lines.
     """
     path = Path(path)
-    tmp = path.with_name(path.name + ".part")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.part")
     try:
         with open(tmp, "w", encoding="ascii", newline="\n", buffering=1 << 20) as out:
             info = _ModelWriter(
