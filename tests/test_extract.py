@@ -80,7 +80,11 @@ def test_types_containers_and_hashes_match_the_file(path, tmp_path):
         element_type = ifcopenshell.util.element.get_type(product)
         assert element.type_global_id == (element_type.GlobalId if element_type else None)
         assert element.type_name == ((element_type.Name or None) if element_type else None)
-        containment = getattr(product, "ContainedInStructure", None)
+        containment = [
+            rel
+            for rel in ifc.get_inverse(product)
+            if rel.is_a("IfcRelContainedInSpatialStructure") and product in rel.RelatedElements
+        ]
         container = containment[0].RelatingStructure if containment else None
         assert element.container_global_id == (container.GlobalId if container else None)
         assert len(element.content_hash) == 32
