@@ -71,16 +71,12 @@ def ensure_model_info(size_name: str, seed: int = DEFAULT_SEED, regenerate: bool
         "seed": seed,
         "generator_version": GENERATOR_VERSION,
         "project_name": f"Synthetic tower {key}",
-        "project_global_id": compress_guid(
-            hashlib.blake2b(f"{key}:{seed}".encode(), digest_size=16).digest()
-        ),
+        "project_global_id": compress_guid(hashlib.blake2b(f"{key}:{seed}".encode(), digest_size=16).digest()),
     }
     if not regenerate and path.exists() and sidecar.exists():
         meta = json.loads(sidecar.read_text(encoding="utf-8"))
         if meta.get("recipe") == recipe and meta.get("bytes") == path.stat().st_size:
-            return CachedModel(
-                key, path, meta["elements"], meta["bytes"], seed, meta["generation_seconds"], True
-            )
+            return CachedModel(key, path, meta["elements"], meta["bytes"], seed, meta["generation_seconds"], True)
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     info = write_model(

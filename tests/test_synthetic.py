@@ -143,9 +143,7 @@ def test_property_sets_and_quantities(model_500) -> None:
         qtos = element_util.get_psets(element, qtos_only=True)
         (qto,) = qtos.values()
         assert set(qto) >= QUANTITIES
-        assert qto["GrossVolume"] == pytest.approx(
-            qto["Length"] * qto["Width"] * qto["Height"], rel=1e-3, abs=1e-4
-        )
+        assert qto["GrossVolume"] == pytest.approx(qto["Length"] * qto["Width"] * qto["Height"], rel=1e-3, abs=1e-4)
         assert 0 < qto["NetVolume"] <= qto["GrossVolume"]
     assert shared_phasing > 0
     lists = [p for p in f.by_type("IfcPropertyListValue") if p.Name == "Tags"]
@@ -215,9 +213,7 @@ def test_project_global_id_can_be_shared_across_seeds(tmp_path: Path) -> None:
 def test_product_global_ids_do_not_depend_on_padding(tmp_path: Path) -> None:
     plain = write_model(tmp_path / "plain.ifc", elements=120, seed=5, target_bytes=0)
     padded = write_model(tmp_path / "padded.ifc", elements=120, seed=5, target_bytes=1_000_000)
-    order = [
-        [e.GlobalId for e in ifcopenshell.open(str(i.path)).by_type("IfcProduct")] for i in (plain, padded)
-    ]
+    order = [[e.GlobalId for e in ifcopenshell.open(str(i.path)).by_type("IfcProduct")] for i in (plain, padded)]
     assert sorted(order[0]) == sorted(order[1])
 
 

@@ -613,9 +613,7 @@ class _ModelWriter:
         self.target_bytes = elements * DEFAULT_BYTES_PER_ELEMENT if target_bytes is None else target_bytes
         if project_global_id is not None and len(project_global_id) != 22:
             raise ValueError("project_global_id must be a 22-character IFC GlobalId")
-        self.project_global_id = project_global_id or compress_guid(
-            random.Random(f"{seed}:project").randbytes(16)
-        )
+        self.project_global_id = project_global_id or compress_guid(random.Random(f"{seed}:project").randbytes(16))
         self.project_name = project_name
         self.file_name = file_name
         self.geometry = geometry
@@ -662,9 +660,7 @@ class _ModelWriter:
         )
 
     def _header(self) -> None:
-        view = {"IFC2X3": "CoordinationView_V2.0", "IFC4": "ReferenceView_V1.2"}.get(
-            self.schema, "Reference_View"
-        )
+        view = {"IFC2X3": "CoordinationView_V2.0", "IFC4": "ReferenceView_V1.2"}.get(self.schema, "Reference_View")
         self.w.raw(
             "ISO-10303-21;\nHEADER;\n"
             f"FILE_DESCRIPTION(('ViewDefinition [{view}]'),'2;1');\n"
@@ -778,9 +774,7 @@ class _ModelWriter:
                     add(f"IFCPROPERTYSINGLEVALUE('ModelLabel',$,IFCLABEL({step_string(spec.name)}),$)"),
                 ]
                 psets = [
-                    add(
-                        f"IFCPROPERTYSET('{self.guid()}',#{oh},'Pset_ManufacturerTypeInformation',$,{_refs(props)})"
-                    )
+                    add(f"IFCPROPERTYSET('{self.guid()}',#{oh},'Pset_ManufacturerTypeInformation',$,{_refs(props)})")
                 ]
                 if kind.type_props:
                     values = [_common_value(name, self.rng, "", (0, 0, 0)) for name in kind.type_props]
@@ -789,14 +783,9 @@ class _ModelWriter:
                         for name, value in zip(kind.type_props, values, strict=True)
                     ]
                     props.append(add("IFCPROPERTYSINGLEVALUE('Status',$,IFCLABEL('New'),$)"))
-                    psets.append(
-                        add(f"IFCPROPERTYSET('{self.guid()}',#{oh},'{kind.common_pset}',$,{_refs(props)})")
-                    )
+                    psets.append(add(f"IFCPROPERTYSET('{self.guid()}',#{oh},'{kind.common_pset}',$,{_refs(props)})"))
                 type_id = add(self._type_entity(kind, spec, f"T{k:02d}{t}", psets))
-                if spec.layers:
-                    material = self._layer_set_usage(type_id, spec)
-                else:
-                    material = self._material(spec.material)
+                material = self._layer_set_usage(type_id, spec) if spec.layers else self._material(spec.material)
                 self.material_members.setdefault(material, [])
                 records.append(_TypeRecord(kind, spec, type_id, material, []))
             self.type_records.append(records)
@@ -814,11 +803,7 @@ class _ModelWriter:
         if entity == "IFCWINDOWTYPE":
             return f"{entity}({head},$,.WINDOW.,.SINGLE_PANEL.,.F.,$)"
         if entity == "IFCFURNITURETYPE":  # AssemblyPlace, then PredefinedType from IFC4 on
-            return (
-                f"{entity}({head},$,.FACTORY.)"
-                if self.ifc2x3
-                else f"{entity}({head},$,.FACTORY.,.{predefined}.)"
-            )
+            return f"{entity}({head},$,.FACTORY.)" if self.ifc2x3 else f"{entity}({head},$,.FACTORY.,.{predefined}.)"
         return f"{entity}({head},$,.{predefined}.)"
 
     def _layer_set_usage(self, type_id: int, spec: _TypeSpec) -> int:
@@ -833,18 +818,14 @@ class _ModelWriter:
         layer_set = add(f"IFCMATERIALLAYERSET({_refs(layers)},{step_string(spec.name)}{set_tail})")
         add(f"IFCRELASSOCIATESMATERIAL('{self.guid()}',#{self.oh},$,$,(#{type_id}),#{layer_set})")
         usage_tail = "" if self.ifc2x3 else ",$"  # ReferenceExtent
-        return add(
-            f"IFCMATERIALLAYERSETUSAGE(#{layer_set},.AXIS2.,.POSITIVE.,{-spec.width / 2:.3f}{usage_tail})"
-        )
+        return add(f"IFCMATERIALLAYERSETUSAGE(#{layer_set},.AXIS2.,.POSITIVE.,{-spec.width / 2:.3f}{usage_tail})")
 
     # ---------------------------------------------------------------- elements
 
     def _plan_padding(self) -> None:
         """Spread the bytes still wanted evenly over the elements."""
         self.start_bytes = self.w.bytes_written
-        relation_lists = (
-            sum(len(r) for r in self.type_records) + len(self.material_members) + len(self.classified)
-        )
+        relation_lists = sum(len(r) for r in self.type_records) + len(self.material_members) + len(self.classified)
         # The closing relationships list each element about three times.
         closing = self.building_elements * 3 * 8 + 200 * relation_lists
         remaining = self.target_bytes - self.start_bytes - closing
@@ -927,9 +908,7 @@ class _ModelWriter:
             add(f"IFCPROPERTYSINGLEVALUE('{name}',$,{_common_value(name, rng, mark, dims)},$)")
             for name in kind.common_props
         ]
-        self._define(
-            element, add(f"IFCPROPERTYSET('{self.guid()}',#{oh},'{kind.common_pset}',$,{_refs(props)})")
-        )
+        self._define(element, add(f"IFCPROPERTYSET('{self.guid()}',#{oh},'{kind.common_pset}',$,{_refs(props)})"))
         self._quantities(element, kind, dims)
         self._identity_data(element, mark, tag, index)
         return element
@@ -938,25 +917,17 @@ class _ModelWriter:
         add = self.w.add
         length, width, height = dims
         if kind.extrusion == "along":
-            profile = add(
-                f"IFCRECTANGLEPROFILEDEF(.AREA.,$,#{self.profile_position},{width:.3f},{height:.3f})"
-            )
+            profile = add(f"IFCRECTANGLEPROFILEDEF(.AREA.,$,#{self.profile_position},{width:.3f},{height:.3f})")
             solid = add(f"IFCEXTRUDEDAREASOLID(#{profile},#{self.along_x},#{self.dir_z},{length:.3f})")
         else:
-            profile = add(
-                f"IFCRECTANGLEPROFILEDEF(.AREA.,$,#{self.profile_position},{length:.3f},{width:.3f})"
-            )
+            profile = add(f"IFCRECTANGLEPROFILEDEF(.AREA.,$,#{self.profile_position},{length:.3f},{width:.3f})")
             solid = add(f"IFCEXTRUDEDAREASOLID(#{profile},#{self.world},#{self.dir_z},{height:.3f})")
-        representations = [
-            add(f"IFCSHAPEREPRESENTATION(#{self.body_context},'Body','SweptSolid',(#{solid}))")
-        ]
+        representations = [add(f"IFCSHAPEREPRESENTATION(#{self.body_context},'Body','SweptSolid',(#{solid}))")]
         if kind.occurrence == "IFCWALL":
             start = add(f"IFCCARTESIANPOINT(({-length / 2:.3f},0.))")
             end = add(f"IFCCARTESIANPOINT(({length / 2:.3f},0.))")
             line = add(f"IFCPOLYLINE((#{start},#{end}))")
-            representations.append(
-                add(f"IFCSHAPEREPRESENTATION(#{self.axis_context},'Axis','Curve2D',(#{line}))")
-            )
+            representations.append(add(f"IFCSHAPEREPRESENTATION(#{self.axis_context},'Axis','Curve2D',(#{line}))"))
         return add(f"IFCPRODUCTDEFINITIONSHAPE($,$,{_refs(representations)})")
 
     def _define(self, element: int, definition: int) -> None:
@@ -979,9 +950,7 @@ class _ModelWriter:
         ]
         self._define(
             element,
-            add(
-                f"IFCELEMENTQUANTITY('{self.guid()}',#{self.oh},'{kind.qto}',$,'BaseQuantities',{_refs(quantities)})"
-            ),
+            add(f"IFCELEMENTQUANTITY('{self.guid()}',#{self.oh},'{kind.qto}',$,'BaseQuantities',{_refs(quantities)})"),
         )
 
     def _identity_data(self, element: int, mark: str, tag: int, index: int) -> None:
@@ -995,18 +964,14 @@ class _ModelWriter:
         missing = wanted - (self.w.bytes_written + self.w.pending) - _IDENTITY_BYTES
         for p in range(max(0, round(missing / _PADDING_BYTES))):
             props.append(add(_padding_property(p, rng, tag)))
-        self._define(
-            element, add(f"IFCPROPERTYSET('{self.guid()}',#{self.oh},'Identity Data',$,{_refs(props)})")
-        )
+        self._define(element, add(f"IFCPROPERTYSET('{self.guid()}',#{self.oh},'Identity Data',$,{_refs(props)})"))
 
     def _closing_relationships(self) -> None:
         add, oh = self.w.add, self.oh
         for records in self.type_records:
             for record in records:
                 if record.members:
-                    add(
-                        f"IFCRELDEFINESBYTYPE('{self.guid()}',#{oh},$,$,{_refs(record.members)},#{record.entity})"
-                    )
+                    add(f"IFCRELDEFINESBYTYPE('{self.guid()}',#{oh},$,$,{_refs(record.members)},#{record.entity})")
         for material, members in self.material_members.items():
             if members:
                 add(f"IFCRELASSOCIATESMATERIAL('{self.guid()}',#{oh},$,$,{_refs(members)},#{material})")
