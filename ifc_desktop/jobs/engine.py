@@ -302,6 +302,10 @@ class JobEngine:
         remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
         return self._events.drain(remaining)
 
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every job change made so far is written to the table."""
+        return self._writer.flush(timeout) if self._writer is not None else False
+
     def set_workers(self, n: int) -> None:
         self._workers = max(1, n)
         if self._is_runner and self._pool is not None:
