@@ -112,9 +112,15 @@ def version_count(data_dir: Path) -> int:
 
 
 def job_row(data_dir: Path, job_id: int) -> dict[str, Any]:
+    """The job's row as the table has it ({} while there is no such row, or no table yet)."""
     with sqlite3.connect(database_path(data_dir)) as conn:
         conn.row_factory = sqlite3.Row
-        row = conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        try:
+            row = conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        except sqlite3.OperationalError as error:
+            if "no such table" in str(error):
+                return {}
+            raise
         return dict(row) if row is not None else {}
 
 

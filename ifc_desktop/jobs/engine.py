@@ -65,6 +65,11 @@ RECYCLE_AFTER_PEAK = 1 << 30
 SCHEDULER_TICK = 0.5
 
 
+def runner_lock_path(data_dir: Path) -> Path:
+    """Held by the engine that runs the jobs of ``data_dir``."""
+    return Path(data_dir) / "jobs" / "runner.lock"
+
+
 def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
@@ -106,11 +111,12 @@ class JobEngine:
         self._assigned: dict[int, Worker] = {}  # job id -> worker, for jobs handed to a worker
         self._calls: deque[Callable[[], None]] = deque()  # run on the scheduler thread
         self._events = EventDispatcher()
-        self._runner_lock = FileLock(self._jobs_dir / "runner.lock")
+        self._runner_lock = FileLock(runner_lock_path(self.data_dir))
         self._is_runner = False
         self._started = False
         self._closing = False
         self._poll_since = utcnow()
+        self._dirty: dict[int, int] = {}  # job id -> sequence number of our latest write of it
 
         self._store: Any = None
         self._writer: JobWriter | None = None
@@ -200,7 +206,8 @@ class JobEngine:
                 self._extra[job_id] = _Extra(mtime=mtime, fault=fault)
                 created[(path, size, mtime)] = job
             if created:
-                self._writer.insert(list(created.values()))
+                seq = self._writer.insert(list(created.values()))
+                self._dirty.update((job.id, seq) for job in created.values())
                 for job in created.values():
                     self._events.emit("on_job_added", job)
             for path, size, mtime in candidates:
@@ -380,9 +387,9 @@ class JobEngine:
             if "state" in row:
                 row["state"] = row["state"].value
             if persist == "progress":
-                self._writer.update_progress(job_id, row)
+                self._dirty[job_id] = self._writer.update_progress(job_id, row)
             elif persist == "now":
-                self._writer.update(job_id, row)
+                self._dirty[job_id] = self._writer.update(job_id, row)
             self._changed.notify_all()
             return job
 
@@ -416,7 +423,7 @@ class JobEngine:
             updated = self._set(job.id, persist="none", **fields)
             row = {**fields, "state": JobState.PENDING.value, "updated_at": updated.updated_at}
             assert self._writer is not None
-            self._writer.call(
+            self._dirty[job.id] = self._writer.call(
                 lambda conn: repository.update_where_state(
                     conn, job.id, (JobState.FAILURE.value, JobState.CANCELLED.value), row
                 )
@@ -828,24 +835,28 @@ class JobEngine:
         """Take in what other processes changed, and take over from a runner that is gone."""
         if self._closing:
             return
-        if not self._is_runner and self._runner_lock.acquire(timeout=0):
-            with self._lock:
-                for row in repository.load_all(conn):
-                    self._apply_external(conn, row, force=True)
-                self._become_runner_locked()
-            self._wake()
-        rows = repository.load_changed_since(conn, self._poll_since - POLL_LOOKBACK)
-        if rows:
-            self._poll_since = max(self._poll_since, max(row.updated_at for row in rows))
+        took_over = not self._is_runner and self._runner_lock.acquire(timeout=0)
+        with self._lock:
+            watched = [job_id for job_id, job in self._jobs.items() if not job.is_terminal]
+            newest = max(self._jobs, default=0)
+        since = utcnow() - POLL_LOOKBACK
+        if took_over:
+            rows = repository.load_all(conn)
+        else:
+            rows = repository.load_for_poll(conn, watched, since=min(since, self._poll_since), above_id=newest)
+        self._poll_since = since
         wake = False
         with self._lock:
             for row in rows:
                 wake = self._apply_external(conn, row) or wake
-        if wake:
+            if took_over:
+                self._become_runner_locked()
+        if wake or took_over:
             self._wake()
 
-    def _apply_external(self, conn: Connection, row: JobInfo, *, force: bool = False) -> bool:
+    def _apply_external(self, conn: Connection, row: JobInfo) -> bool:
         """Mirror a row another process wrote; True when the scheduler has something new."""
+        assert self._writer is not None
         cached = self._jobs.get(row.id)
         if cached is None:
             self._jobs[row.id] = row
@@ -853,13 +864,14 @@ class JobEngine:
             self._events.emit("on_job_added", row)
             self._changed.notify_all()
             return True
-        if not force and row.updated_at <= cached.updated_at:
-            return False  # our own write, or older than what we know
-        if self._is_runner and row.id in self._assigned:
-            # We are running it: the only thing another process may ask is to cancel it.
-            if row.cancel_requested and not cached.cancel_requested:
+        running_here = self._is_runner and row.id in self._assigned
+        if running_here or not self._writer.settled(self._dirty.get(row.id, 0), row.id):
+            # Ours is newer than the row; the one thing another process may add is a cancel.
+            if running_here and row.cancel_requested and not cached.cancel_requested and not row.is_terminal:
                 self._set(row.id, cancel_requested=True)
                 self._call_soon(lambda: self._kill_job(row.id, "cancel"))
+            return False
+        if replace(row, updated_at=cached.updated_at) == cached:
             return False
         self._jobs[row.id] = row
         self._changed.notify_all()

@@ -7,11 +7,10 @@ thread owns the write transactions, readers use short read transactions.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
 from ifc_desktop.jobs.info import COLUMNS, JobInfo, JobState
 from ifc_desktop.store.models import Job, Model, Version
@@ -41,8 +40,13 @@ def load_all(conn: Connection) -> list[JobInfo]:
     return [row_to_info(row) for row in rows]
 
 
-def load_changed_since(conn: Connection, since: datetime) -> list[JobInfo]:
-    rows = conn.execute(select(JOBS).where(JOBS.c.updated_at >= since).order_by(JOBS.c.id)).mappings()
+def load_for_poll(conn: Connection, watched: Iterable[int], *, since: datetime, above_id: int) -> list[JobInfo]:
+    """Rows another process may have changed: the watched ones, recently updated ones, new ones."""
+    condition = or_(JOBS.c.updated_at >= since, JOBS.c.id > above_id)
+    ids = list(watched)
+    if ids:
+        condition = or_(condition, JOBS.c.id.in_(ids))
+    rows = conn.execute(select(JOBS).where(condition).order_by(JOBS.c.id)).mappings()
     return [row_to_info(row) for row in rows]
 
 
@@ -109,5 +113,14 @@ def version_summary(conn: Connection, version_id: int) -> dict[str, Any] | None:
     return None if row is None else dict(row)
 
 
-def with_changes(job: JobInfo, fields: Mapping[str, Any]) -> JobInfo:
-    return replace(job, **fields)
+def version_labels(conn: Connection, version_ids: Iterable[int]) -> dict[int, str]:
+    """``{version id: "model 'Name' version N"}`` for listing jobs."""
+    ids = sorted(set(version_ids))
+    if not ids:
+        return {}
+    rows = conn.execute(
+        select(VERSIONS.c.id, VERSIONS.c.number, MODELS.c.name)
+        .join(MODELS, MODELS.c.id == VERSIONS.c.model_id)
+        .where(VERSIONS.c.id.in_(ids))
+    )
+    return {row.id: f"model '{row.name}' version {row.number}" for row in rows}

@@ -55,6 +55,11 @@ class JobWriter:
         self._pending_progress: dict[int, dict[str, Any]] = {}
         self._last_progress_write: dict[int, float] = {}
         self._next_poll = 0.0
+        # Every write gets a sequence number; ``_written`` is the last one applied.
+        self._seq = 0
+        self._seq_lock = threading.Lock()
+        self._written = 0
+        self._batch_seq = 0
         self._thread = threading.Thread(target=self._run, name="ifc-desktop-job-writer", daemon=True)
 
     def start(self) -> None:
@@ -62,18 +67,31 @@ class JobWriter:
 
     # -- called from any thread ------------------------------------------------------------
 
-    def insert(self, jobs: list[JobInfo]) -> None:
-        self._queue.put(lambda conn: repository.insert_jobs(conn, jobs))
+    def insert(self, jobs: list[JobInfo]) -> int:
+        return self._put(lambda conn: repository.insert_jobs(conn, jobs))
 
-    def update(self, job_id: int, fields: Mapping[str, Any]) -> None:
-        self._queue.put(("update", job_id, dict(fields)))
+    def update(self, job_id: int, fields: Mapping[str, Any]) -> int:
+        return self._put(("update", job_id, dict(fields)))
 
-    def update_progress(self, job_id: int, fields: Mapping[str, Any]) -> None:
-        self._queue.put(("progress", job_id, dict(fields)))
+    def update_progress(self, job_id: int, fields: Mapping[str, Any]) -> int:
+        return self._put(("progress", job_id, dict(fields)))
 
-    def call(self, operation: Operation) -> None:
+    def call(self, operation: Operation) -> int:
         """Run ``operation(connection)`` in write order (inside a write transaction)."""
-        self._queue.put(operation)
+        return self._put(operation)
+
+    def settled(self, seq: int, job_id: int) -> bool:
+        """Whether write ``seq`` and every progress write of the job are in the table.
+
+        Only meaningful on the writer thread (the table poll runs there).
+        """
+        return self._written >= seq and job_id not in self._pending_progress
+
+    def _put(self, item: Any) -> int:
+        with self._seq_lock:
+            self._seq += 1
+            self._queue.put((self._seq, item))
+            return self._seq
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until everything handed over so far, progress included, is written."""
@@ -98,6 +116,7 @@ class JobWriter:
             operations = self._order(batch, final=bool(flushes) or not running)
             if operations:
                 self._execute(operations)
+            self._written = self._batch_seq
             for marker in flushes:
                 marker.done.set()
             self._maybe_poll()
@@ -116,8 +135,10 @@ class JobWriter:
                 break
         flushes = [item for item in items if isinstance(item, _Flush)]
         running = not any(item is _STOP for item in items)
-        batch = [item for item in items if not isinstance(item, _Flush) and item is not _STOP]
-        return batch, flushes, running
+        batch = [item for item in items if isinstance(item, tuple) and len(item) == 2]
+        if batch:
+            self._batch_seq = max(seq for seq, _ in batch)
+        return [item for _, item in batch], flushes, running
 
     def _wait_time(self) -> float:
         now = time.monotonic()
