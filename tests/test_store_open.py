@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
-from store_helpers import make_snapshot, write_source
+from tests.store_helpers import make_snapshot, write_source
 
 from ifc_desktop.store import Store, StoreCorrupt, StoreError, database_path, quarantine
 
