@@ -6,9 +6,8 @@ import multiprocessing
 import traceback
 from pathlib import Path
 
-from tests.store_helpers import PROJECT_GID, make_snapshot, write_source
-
 from ifc_desktop.store import Store
+from tests.store_helpers import PROJECT_GID, make_snapshot, write_source
 
 VERSIONS_PER_WORKER = 6
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.store_helpers import gid, make_snapshot, write_source
 
 from ifc_desktop.core.snapshot import (
     KIND_PSET,
@@ -17,6 +16,7 @@ from ifc_desktop.core.snapshot import (
     PropertySet,
 )
 from ifc_desktop.store import Store
+from tests.store_helpers import gid, make_snapshot, write_source
 
 
 @pytest.fixture

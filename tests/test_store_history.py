@@ -8,9 +8,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from tests.store_helpers import PROJECT_GID, make_snapshot, write_source
 
 from ifc_desktop.store import Store, VersionInfo
+from tests.store_helpers import PROJECT_GID, make_snapshot, write_source
 
 
 @pytest.fixture
