@@ -481,14 +481,17 @@ def count_changes(
     angular_tolerance: float = DEFAULT_ANGULAR_TOLERANCE,
     old_length_scale: float = 1.0,
     new_length_scale: float = 1.0,
+    confirm: bool = False,
 ) -> ChangeCounts:
-    """Added / removed / changed counts from content hashes, storeys and placements only.
+    """Added / removed / changed counts from content hashes, storeys and placements.
 
-    Property sets are not needed (elements loaded without them are fine). An
-    element counts as changed when its content hash differs, its storey differs
-    or it moved or turned beyond the tolerances. This agrees with
-    ``diff_elements`` except when a hash differs only through float noise or
-    order, which ``diff_elements`` then finds to be no change.
+    Property sets are not needed (elements loaded without them are fine): an
+    element counts as changed when its content hash differs, its storey
+    differs or it moved or turned beyond the tolerances. With ``confirm``
+    (elements must then carry their property sets), pairs whose hashes differ
+    are compared in full, so the counts are exactly those of ``diff_elements``;
+    that is needed when the length unit differs, because every length then
+    changes the hash.
     """
     comparer = _Comparer(
         tolerance=tolerance,
@@ -498,15 +501,13 @@ def count_changes(
         new_scale=new_length_scale,
     )
     pairs, removed, added, _ = match_elements(old, new)
+    labels = _Labels(old, new, None)
     changed = 0
     for o, n in pairs:
-        if (
-            o.content_hash != n.content_hash
-            or not o.content_hash
-            or o.storey_global_id != n.storey_global_id
-            or comparer.placement_change(o.placement, n.placement) is not None
-        ):
+        if o.storey_global_id != n.storey_global_id or comparer.placement_change(o.placement, n.placement):
             changed += 1
+        elif o.content_hash != n.content_hash or not o.content_hash:
+            changed += 1 if not confirm or comparer.compare(o, n, labels) else 0
     return ChangeCounts(len(added), len(removed), changed)
 
 
