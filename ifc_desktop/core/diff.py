@@ -103,6 +103,20 @@ BASE_QUANTITIES: dict[str, str] = {
     "NetVolume": VOLUME,
     "GrossVolume": VOLUME,
 }
+_LENGTH_SYMBOLS = {
+    "metre": "m",
+    "meter": "m",
+    "millimetre": "mm",
+    "millimeter": "mm",
+    "centimetre": "cm",
+    "centimeter": "cm",
+    "decimetre": "dm",
+    "kilometre": "km",
+    "foot": "ft",
+    "inch": "in",
+    "yard": "yd",
+    "us survey foot": "US ft",
+}
 _UNIT_TYPE = {LENGTH: "LENGTHUNIT", AREA: "AREAUNIT", VOLUME: "VOLUMEUNIT"}
 
 
@@ -347,20 +361,22 @@ class DiffResult:
             lines += ["", "Changed fields:"]
             for name, n in s.by_field.items():
                 lines.append(f"  {name}: {n}")
-        moved = [q for q in s.quantities.values() if not _noise_equal_number(q.before, q.after)]
-        if moved:
-            lines += ["", "Quantities (before → after):"]
-            for q in moved:
-                lines.append(f"  {_total_text(q)}")
-            for title, groups in (("by class", s.quantities_by_class), ("by storey", s.quantities_by_storey)):
-                group_lines = [
-                    f"  {group}: {_total_text(q)}"
-                    for group, totals in groups.items()
-                    for q in totals.values()
-                    if not _noise_equal_number(q.before, q.after)
-                ]
-                if group_lines:
-                    lines += [f" {title}:", *group_lines]
+        quantity_lines = []
+        for title, groups in (
+            ("whole model", {"": s.quantities}),
+            ("by class", s.quantities_by_class),
+            ("by storey", s.quantities_by_storey),
+        ):
+            group_lines = [
+                f"  {group + ': ' if group else ''}{_total_text(q)}"
+                for group, totals in groups.items()
+                for q in totals.values()
+                if not _noise_equal_number(q.before, q.after)
+            ]
+            if group_lines:
+                quantity_lines += [f" {title}:", *group_lines]
+        if quantity_lines:
+            lines += ["", "Quantities (before → after):", *quantity_lines]
         if self.duplicates:
             lines += ["", f"GlobalIds used more than once ({len(self.duplicates)}):"]
             for d in self.duplicates:
@@ -723,8 +739,6 @@ class _Comparer:
                 continue
             category = _category(after[0])
             old_props, new_props = before[1], after[1]
-            if old_props == new_props and self.same_unit:
-                continue
             for prop in _ordered_union(old_props, new_props):
                 key = f"{name}.{prop}"
                 if prop not in new_props:
@@ -737,8 +751,9 @@ class _Comparer:
     # -- values
 
     def values_equal(self, a: Any, b: Any) -> bool:
-        if a == b and type(a) is type(b):
-            return True
+        kind = type(a)
+        if kind is type(b) and kind is not list and kind is not dict and a == b:
+            return True  # the common case; containers go below, where True and 1 differ
         if _noise_equal(a, b):
             return True
         if not self.same_unit:
@@ -834,9 +849,8 @@ class _QuantityScales:
             old_si = _unit_scale(old_units, unit_type) or (old_scale or 1.0) ** power
             new_si = _unit_scale(new_units, unit_type) or (new_scale or 1.0) ** power
             self.factor[dimension] = old_si / new_si
-            self.label[dimension] = _unit_label(new_units, unit_type) or (
-                length_unit if power == 1 else f"{length_unit}{'²' if power == 2 else '³'}"
-            )
+            symbol = _LENGTH_SYMBOLS.get(length_unit.lower(), length_unit)
+            self.label[dimension] = _unit_label(new_units, unit_type) or (symbol + ("", "", "²", "³")[power])
 
 
 def _summarise(
