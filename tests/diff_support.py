@@ -14,10 +14,10 @@ from ifc_desktop.core.opener import prepare
 from ifc_desktop.core.progress import StageReporter
 from ifc_desktop.core.snapshot import Snapshot
 from ifc_desktop.jobs.task import STAGES
+from tests.conftest import sample
 
-SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples"
-FZK_HAUS = SAMPLES / "ifc4_archicad20_fzk_haus.ifc"
-DUPLEX = SAMPLES / "ifc2x3_revit2011_duplex_apartment_A.ifc"
+FZK_HAUS = sample("ifc4_archicad20_fzk_haus.ifc")
+DUPLEX = sample("ifc2x3_revit2011_duplex_apartment_A.ifc")
 
 
 def snapshot_of(path: Path, temp_dir: Path) -> Snapshot:

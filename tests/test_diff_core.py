@@ -328,3 +328,44 @@ def test_summary_rows_json_and_text() -> None:
     assert "    Name: 'Wall' → '=cmd()'" in text
     assert "NetVolume 2 → 0 m³ (−2)" in text
     assert result.format_text(max_changes=1).endswith("... and 2 more")
+
+
+def test_quantity_totals_match_a_plain_sum_over_each_version() -> None:
+    from ifc_desktop.core.diff import base_quantities
+
+    rng = random.Random(9)
+
+    def qto(volume: float) -> list[PropertySet]:
+        return [
+            PropertySet("Qto_WallBaseQuantities", "qto", "occurrence", {"NetVolume": volume, "Length": 2.0}),
+            PropertySet("BaseQuantities", "qto", "occurrence", {"NetVolume": 99.0, "GrossArea": 1.5}),
+        ]
+
+    old = model(*(wall(f"W{i}", property_sets=qto(rng.uniform(1, 5)), content_hash=f"h{i}") for i in range(40)))
+    new = list(old[:2])  # the storeys
+    for element in old[2:]:
+        n = int(element.global_id[1:])
+        if n % 7 == 0:
+            continue  # removed
+        if n % 5 == 0:
+            element = replace(element, storey_global_id=STOREY_2, container_global_id=STOREY_2)
+        if n % 3 == 0:
+            element = replace(element, property_sets=qto(10.0), content_hash=f"h{n}x")
+        new.append(element)
+    new.append(wall("NEW", ifc_class="IfcSlab", property_sets=qto(7.0), storey_global_id=STOREY_2))
+
+    summary = diff_elements(old, new).summary
+    for elements, side in ((old, "before"), (new, "after")):
+        expected: dict[tuple[str, str], float] = {}
+        for e in elements:
+            for name, value in base_quantities(e).items():
+                storey_name = {STOREY_1: "Ground floor", STOREY_2: "First floor"}.get(e.storey_global_id, "")
+                for key in (("model", name), (e.ifc_class, name), (storey_name, name)):
+                    expected[key] = expected.get(key, 0.0) + value
+        got = {("model", q): getattr(t, side) for q, t in summary.quantities.items()}
+        for groups in (summary.quantities_by_class, summary.quantities_by_storey):
+            got.update({(g, q): getattr(t, side) for g, totals in groups.items() for q, t in totals.items()})
+        got = {k: v for k, v in got.items() if v}
+        assert got == pytest.approx(expected)
+    # The first base set wins: NetVolume never comes from the second set's 99.
+    assert summary.quantities["NetVolume"].after < 99 * 10

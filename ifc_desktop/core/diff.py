@@ -117,6 +117,7 @@ _LENGTH_SYMBOLS = {
     "yard": "yd",
     "us survey foot": "US ft",
 }
+_NUMBER_TYPES = (float, int)
 _UNIT_TYPE = {LENGTH: "LENGTHUNIT", AREA: "AREAUNIT", VOLUME: "VOLUMEUNIT"}
 
 
@@ -823,15 +824,92 @@ def effective_psets(property_sets: Iterable[PropertySet]) -> dict[str, tuple[str
 
 
 def base_quantities(element: Element) -> dict[str, float]:
-    """The element's common base quantities (see ``BASE_QUANTITIES``) from its standard quantity sets."""
+    """The element's common base quantities (see ``BASE_QUANTITIES``) from its standard quantity sets.
+
+    When two sets give the same quantity, the first one counts.
+    """
+    return _base_values(element.property_sets)
+
+
+def _base_values(property_sets: Iterable[PropertySet]) -> dict[str, float]:
     found: dict[str, float] = {}
-    for pset in element.property_sets:
-        if pset.kind != KIND_QTO or not (pset.name.startswith("Qto_") or pset.name == "BaseQuantities"):
-            continue
-        for name, value in pset.properties.items():
-            if name in BASE_QUANTITIES and name not in found and type(value) in (float, int):
-                found[name] = float(value)
+    for pset in property_sets:
+        if is_base_quantity_set(pset):
+            for name, value in pset.properties.items():
+                if name in BASE_QUANTITIES and name not in found and type(value) in _NUMBER_TYPES:
+                    found[name] = float(value)
     return found
+
+
+QuantitySums = dict[tuple[str, str | None], dict[str, list[float]]]
+
+
+def _before_and_after_sums(
+    old: Sequence[Element], new: Sequence[Element], changes: list[ElementChange], scales: _QuantityScales
+) -> tuple[QuantitySums, QuantitySums]:
+    """Base quantity sums by (class, storey GlobalId) of both versions.
+
+    Elements the diff found unchanged have the same class, storey and
+    quantities in both versions, so they are summed once and shared; only
+    changed, added and removed elements are summed per version. Across a unit
+    change the two versions are summed separately.
+    """
+    if any(factor != 1.0 for factor in scales.factor.values()):
+        return _quantity_sums(old), _quantity_sums(new)
+    touched = {id(c.old) for c in changes if c.old is not None}
+    shared = _quantity_sums([e for e in old if id(e) not in touched])
+    before = _quantity_sums([c.old for c in changes if c.old is not None])
+    after = _quantity_sums([c.new for c in changes if c.new is not None])
+    return _merged_sums(shared, before), _merged_sums(shared, after)
+
+
+def _merged_sums(a: QuantitySums, b: QuantitySums) -> QuantitySums:
+    merged = {key: {name: list(entry) for name, entry in sums.items()} for key, sums in a.items()}
+    for key, sums in b.items():
+        target = merged.setdefault(key, {})
+        for name, (value, count) in sums.items():
+            entry = target.get(name)
+            if entry is None:
+                target[name] = [value, count]
+            else:
+                entry[0] += value
+                entry[1] += count
+    return merged
+
+
+def _quantity_sums(elements: Sequence[Element]) -> QuantitySums:
+    """Base quantity [sum, count] by (class, storey GlobalId); ``base_quantities`` per element, inlined for speed."""
+    groups: QuantitySums = {}
+    names = BASE_QUANTITIES
+    for element in elements:
+        psets = element.property_sets
+        if not psets:
+            continue
+        sums = None
+        taken: set[str] | None = None  # only needed when a second base set turns up
+        for position, pset in enumerate(psets):
+            if pset.kind != KIND_QTO or not (pset.name.startswith("Qto_") or pset.name == "BaseQuantities"):
+                continue
+            if sums is None:
+                key = (element.ifc_class, element.storey_global_id)
+                sums = groups.get(key)
+                if sums is None:
+                    sums = groups[key] = {}
+            elif taken is None:
+                taken = set(_base_values(psets[:position]))
+            for name, value in pset.properties.items():
+                if name in names and type(value) in _NUMBER_TYPES:
+                    if taken is not None:
+                        if name in taken:
+                            continue
+                        taken.add(name)
+                    entry = sums.get(name)
+                    if entry is None:
+                        sums[name] = [value, 1]
+                    else:
+                        entry[0] += value
+                        entry[1] += 1
+    return groups
 
 
 # -- summary ---------------------------------------------------------------------------
@@ -878,21 +956,14 @@ def _summarise(
     totals: dict[str, QuantityTotal] = {}
     totals_by_class: dict[str, dict[str, QuantityTotal]] = {}
     totals_by_storey: dict[str, dict[str, QuantityTotal]] = {}
-
-    def add(elements: Sequence[Element], after: bool) -> None:
-        for element in elements:
-            if not element.property_sets:
-                continue
-            quantities = base_quantities(element)
-            if not quantities:
-                continue
-            storey = labels.storey(element.storey_global_id)
+    for after, groups in zip((False, True), _before_and_after_sums(old, new, changes, scales), strict=True):
+        for (ifc_class, storey_id), sums in groups.items():
             targets = (
                 totals,
-                totals_by_class.setdefault(element.ifc_class, {}),
-                totals_by_storey.setdefault(storey, {}),
+                totals_by_class.setdefault(ifc_class, {}),
+                totals_by_storey.setdefault(labels.storey(storey_id), {}),
             )
-            for name, value in quantities.items():
+            for name, (value, count) in sums.items():
                 dimension = BASE_QUANTITIES[name]
                 for target in targets:
                     total = target.get(name)
@@ -900,13 +971,11 @@ def _summarise(
                         total = target[name] = QuantityTotal(name, scales.label[dimension])
                     if after:
                         total.after += value
-                        total.count_after += 1
+                        total.count_after += count
                     else:
                         total.before += value * scales.factor[dimension]
-                        total.count_before += 1
+                        total.count_before += count
 
-    add(old, after=False)
-    add(new, after=True)
     order = list(BASE_QUANTITIES)
     return DiffSummary(
         old_count=len(old),
