@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
 import random
 import re
 from collections.abc import Callable
 from pathlib import Path
 
 import ifcopenshell
+import ifcopenshell.api.geometry
+import ifcopenshell.util.placement
+import numpy as np
 
 from ifc_desktop.core.extract import extract
 from ifc_desktop.core.opener import prepare
@@ -34,6 +38,17 @@ def edited_copy(source: Path, target: Path, edit: Callable[[ifcopenshell.file], 
     outcome = edit(ifc)
     ifc.write(str(target))
     return outcome
+
+
+def move(ifc: ifcopenshell.file, global_id: str, offset=(0.0, 0.0, 0.0), turn: float = 0.0) -> None:
+    """Move (in model units) and turn (radians about the vertical) an element in world coordinates."""
+    element = ifc.by_guid(global_id)
+    matrix = ifcopenshell.util.placement.get_local_placement(element.ObjectPlacement)
+    c, s = math.cos(turn), math.sin(turn)
+    rotation = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+    matrix[:3, :3] = rotation @ matrix[:3, :3]
+    matrix[:3, 3] += offset
+    ifcopenshell.api.geometry.edit_object_placement(ifc, product=element, matrix=matrix, is_si=False)
 
 
 # -- STEP rewriting ---------------------------------------------------------------------

@@ -14,7 +14,6 @@ import ifcopenshell.api.pset
 import ifcopenshell.api.root
 import ifcopenshell.api.spatial
 import ifcopenshell.util.element
-import ifcopenshell.util.placement
 import ifcopenshell.util.schema
 import ifcopenshell.util.unit
 import numpy as np
@@ -22,7 +21,15 @@ import pytest
 
 from ifc_desktop.core.diff import ADDED, CHANGED, REMOVED, DiffResult, count_changes, diff_elements
 from ifc_desktop.core.snapshot import Snapshot
-from tests.diff_support import DUPLEX, FZK_HAUS, edited_copy, renumber_step, snapshot_of, touch_owner_histories
+from tests.diff_support import (
+    DUPLEX,
+    FZK_HAUS,
+    edited_copy,
+    move,
+    renumber_step,
+    snapshot_of,
+    touch_owner_histories,
+)
 
 
 @dataclass(frozen=True)
@@ -116,17 +123,6 @@ def only_change(result: DiffResult):
 
 
 # -- edits --------------------------------------------------------------------------------
-
-
-def move(ifc: ifcopenshell.file, global_id: str, offset=(0.0, 0.0, 0.0), turn: float = 0.0) -> None:
-    """Move (in model units) and turn (radians about the vertical) an element in world coordinates."""
-    element = ifc.by_guid(global_id)
-    matrix = ifcopenshell.util.placement.get_local_placement(element.ObjectPlacement)
-    c, s = math.cos(turn), math.sin(turn)
-    rotation = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
-    matrix[:3, :3] = rotation @ matrix[:3, :3]
-    matrix[:3, 3] += offset
-    ifcopenshell.api.geometry.edit_object_placement(ifc, product=element, matrix=matrix, is_si=False)
 
 
 def own_pset(ifc: ifcopenshell.file, global_id: str, name: str) -> ifcopenshell.entity_instance:
