@@ -11,9 +11,7 @@ if TYPE_CHECKING:
     from ifc_desktop.store.records import VersionInfo
 
 
-def compare_versions(
-    store: Store, model_id: int, v1: int, v2: int, *, tolerance: float | None = None
-) -> DiffResult:
+def compare_versions(store: Store, model_id: int, v1: int, v2: int, *, tolerance: float | None = None) -> DiffResult:
     """What changed from version ``v1`` to version ``v2`` of a model.
 
     ``tolerance`` is the placement tolerance in the length unit of ``v2``
