@@ -369,3 +369,20 @@ def test_quantity_totals_match_a_plain_sum_over_each_version() -> None:
         assert got == pytest.approx(expected)
     # The first base set wins: NetVolume never comes from the second set's 99.
     assert summary.quantities["NetVolume"].after < 99 * 10
+
+
+def test_comparing_loads_neither_ifcopenshell_nor_openpyxl() -> None:
+    """The window compares stored versions in its own process: that must stay light."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys\n"
+        "import ifc_desktop.core.diff, ifc_desktop.core.diff_export, ifc_desktop.store.compare\n"
+        "loaded = [m for m in sys.modules if m.split('.')[0] in ('ifcopenshell', 'openpyxl', 'PySide6')]\n"
+        "assert not loaded, loaded\n"
+    )
+    repo = Path(__file__).resolve().parent.parent
+    result = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .diff import ROW_HEADERS, DiffResult, QuantityTotal, format_number
+from .diff_result import ROW_HEADERS, DiffResult, QuantityTotal, format_number
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Control characters XML 1.0 (and so XLSX) cannot contain.
