@@ -386,3 +386,25 @@ def test_comparing_loads_neither_ifcopenshell_nor_openpyxl() -> None:
     repo = Path(__file__).resolve().parent.parent
     result = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+def test_matching_filters_like_the_compare_table() -> None:
+    old = model(wall("A"), wall("B", ifc_class="IfcDoor"), wall("E", storey_global_id=STOREY_2))
+    new = model(
+        wall(
+            "A",
+            content_hash="x",
+            property_sets=[PropertySet("Pset_WallCommon", "pset", "occurrence", {"FireRating": "EI 90"})],
+        ),
+        wall("C", name="Façade"),
+        wall("E", storey_global_id=STOREY_2, name="Stair wall", content_hash="y"),
+    )
+    result = diff_elements(old, new)
+    ids = lambda changes: sorted(c.global_id for c in changes)  # noqa: E731
+    assert ids(result.matching()) == ["A", "B", "C", "E"]
+    assert ids(result.matching(kinds={CHANGED})) == ["A", "E"]
+    assert ids(result.matching(classes={"IfcDoor"})) == ["B"]
+    assert ids(result.matching(storeys={"First floor"})) == ["E"]
+    assert ids(result.matching(text="ei 90")) == ["A"]  # an old/new value
+    assert ids(result.matching(text="FAÇADE")) == ["C"]
+    assert ids(result.matching(text="firerating", kinds={ADDED})) == []

@@ -114,3 +114,24 @@ def test_missing_version_is_a_lookup_error(history) -> None:
     store, model_id, _ = history
     with pytest.raises(LookupError):
         compare_versions(store, model_id, 1, 9)
+
+
+def test_change_counts_reuse_a_kept_cache(history) -> None:
+    store, model_id, _ = history
+    cache: dict = {}
+    first = change_counts_against_previous(store, model_id, cache=cache)
+    loads: list[int] = []
+
+    class CountingStore:  # the real store, with its loads counted
+        def __getattr__(self, name: str):
+            return getattr(store, name)
+
+        def load_elements(self, version_id: int, **options):
+            loads.append(version_id)
+            return store.load_elements(version_id, **options)
+
+    assert change_counts_against_previous(CountingStore(), model_id, cache=cache) == first
+    assert loads == []
+    del cache[max(cache)]  # as if the newest version had just been imported
+    assert change_counts_against_previous(CountingStore(), model_id, cache=cache) == first
+    assert len(loads) == 2  # versions 3 and 4 only (with property sets: their length units differ)

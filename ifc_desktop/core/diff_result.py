@@ -7,6 +7,7 @@ compare window. No Qt, no database, no ifcopenshell.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,6 +81,13 @@ class ElementChange:
 
     def field_names(self) -> list[str]:
         return [f.field for f in self.fields]
+
+    def search_text(self) -> str:
+        """Everything a text filter looks at, case-folded."""
+        parts = [self.global_id, self.ifc_class, self.name or "", self.storey]
+        for f in self.fields:
+            parts += [f.field, format_value(f.old), format_value(f.new), f.note or ""]
+        return "\n".join(parts).casefold()
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -210,6 +218,32 @@ class DiffResult:
 
     def by_global_id(self, global_id: str) -> list[ElementChange]:
         return [c for c in self.changes if c.global_id == global_id]
+
+    def matching(
+        self,
+        *,
+        kinds: Collection[str] | None = None,
+        classes: Collection[str] | None = None,
+        storeys: Collection[str] | None = None,
+        text: str = "",
+    ) -> list[ElementChange]:
+        """The changes a filtered table shows: any of ``kinds``/``classes``/``storeys`` (None: all),
+        and ``text`` found (case-insensitively) in the GlobalId, class, name, storey, a changed
+        field's name, its old or new value, or its note.
+        """
+        needle = text.strip().casefold()
+        found = []
+        for change in self.changes:
+            if kinds is not None and change.kind not in kinds:
+                continue
+            if classes is not None and change.ifc_class not in classes:
+                continue
+            if storeys is not None and change.storey not in storeys:
+                continue
+            if needle and needle not in change.search_text():
+                continue
+            found.append(change)
+        return found
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -35,35 +35,54 @@ def compare_versions(store: Store, model_id: int, v1: int, v2: int, *, tolerance
     )
 
 
-def change_counts_against_previous(store: Store, model_id: int) -> dict[int, tuple[int, int, int]]:
+def change_counts_against_previous(
+    store: Store, model_id: int, *, cache: dict[tuple[int, int], tuple[int, int, int]] | None = None
+) -> dict[int, tuple[int, int, int]]:
     """(added, removed, changed) of every version against the version numbered before it.
 
     The first version counts all its elements as added. Property sets are not
     loaded: content hashes, storeys and placements decide, as in
     ``core.diff.count_changes``; only when the length unit differs between two
     versions (every length then changes the hash) are those two loaded in full.
+    Versions never change, so a caller that keeps ``cache`` (keyed by the two
+    version ids) between calls pays only for versions added since.
     """
+    cache = {} if cache is None else cache
+    versions = store.list_versions(model_id)
     counts: dict[int, tuple[int, int, int]] = {}
-    previous: VersionInfo | None = None
-    previous_elements = None
-    for version in store.list_versions(model_id):
-        elements = store.load_elements(version.id, with_psets=False)
-        if previous is None:
-            counts[version.number] = (len(elements), 0, 0)
-        else:
+    loaded: dict[int, list] = {}  # version id -> elements without property sets; at most two kept
+
+    def elements(version: VersionInfo) -> list:
+        if version.id not in loaded:
+            for stale in [key for key in loaded if key != version.id][:-1]:
+                del loaded[stale]
+            loaded[version.id] = store.load_elements(version.id, with_psets=False)
+        return loaded[version.id]
+
+    for index, version in enumerate(versions):
+        if index == 0:
+            key = (0, version.id)
+            if key not in cache:
+                cache[key] = (len(elements(version)), 0, 0)
+            counts[version.number] = cache[key]
+            continue
+        previous = versions[index - 1]
+        key = (previous.id, version.id)
+        if key not in cache:
             same_unit = previous.length_scale == version.length_scale
-            old, new = previous_elements, elements
-            if not same_unit:
+            if same_unit:
+                old, new = elements(previous), elements(version)
+            else:
                 old = store.load_elements(previous.id, with_psets=True)
                 new = store.load_elements(version.id, with_psets=True)
-            counts[version.number] = count_changes(
+            cache[key] = count_changes(
                 old,
                 new,
                 old_length_scale=previous.length_scale,
                 new_length_scale=version.length_scale,
                 confirm=not same_unit,
             ).as_tuple()
-        previous, previous_elements = version, elements
+        counts[version.number] = cache[key]
     return counts
 
 
