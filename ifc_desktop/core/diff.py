@@ -546,7 +546,7 @@ class _Comparer:
             notes.append(f"moved {format_number(math.sqrt(distance_sq) / sn)} {self.length_unit}".rstrip())
         if turned:
             angle = math.degrees(math.acos(max(-1.0, min(1.0, min(x_dot, z_dot)))))
-            notes.append(f"turned {format_number(angle)}°")
+            notes.append(f"turned {format_number(round(angle, 3))}°")
         return FieldChange(
             "Placement",
             self._placement_value(a, so),
