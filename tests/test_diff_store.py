@@ -12,12 +12,7 @@ import pytest
 
 from ifc_desktop.core.diff import ADDED, CHANGED, REMOVED, diff_elements
 from ifc_desktop.core.snapshot import Snapshot
-
-try:
-    from ifc_desktop.store import Store
-except ImportError:  # the store lands on its own branch
-    pytest.skip("the store is not on this branch yet", allow_module_level=True)
-
+from ifc_desktop.store import Store
 from ifc_desktop.store.compare import change_counts_against_previous, compare_versions
 from tests.diff_support import FZK_HAUS, edited_copy, move, renumber_step, snapshot_of
 
@@ -135,3 +130,45 @@ def test_change_counts_reuse_a_kept_cache(history) -> None:
     del cache[max(cache)]  # as if the newest version had just been imported
     assert change_counts_against_previous(CountingStore(), model_id, cache=cache) == first
     assert len(loads) == 2  # versions 3 and 4 only (with property sets: their length units differ)
+
+
+def test_cli_diff_after_real_imports(data_dir: Path, tmp_path: Path) -> None:
+    """``ifc-desktop process`` two exports, then ``ifc-desktop diff`` them: text, JSON and CSV."""
+    import csv
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    first, second = tmp_path / "Haus v1.ifc", tmp_path / "Haus v2 é.ifc"
+    first.write_bytes(FZK_HAUS.read_bytes())
+    edited_copy(first, second, lambda ifc: setattr(ifc.by_guid(WALL), "Name", "Wand umbenannt"))
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "ifc_desktop", *args, "--data-dir", str(data_dir)]
+        return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=240)
+
+    imported = cli("process", str(first), str(second), "--workers", "1")
+    assert imported.returncode == 0, imported.stderr
+
+    text = cli("diff", "1", "1", "2")
+    assert text.returncode == 0, text.stderr
+    assert "+0 added  −0 removed  ~1 changed" in text.stdout
+    assert "    Name: 'Wand-Int-ERDG-4' → 'Wand umbenannt'" in text.stdout
+
+    as_json = cli("diff", "1", "1", "2", "--json")
+    data = json.loads(as_json.stdout)
+    assert [(c["kind"], c["global_id"]) for c in data["changes"]] == [(CHANGED, WALL)]
+    assert data["old"] == "version 1 (Haus v1.ifc)"
+
+    table = tmp_path / "Änderungen.csv"
+    assert cli("diff", "1", "1", "2", "--csv", str(table)).returncode == 0
+    with open(table, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[1][:2] + rows[1][5:8] == [CHANGED, WALL, "Name", "Wand-Int-ERDG-4", "Wand umbenannt"]
+
+    missing = cli("diff", "1", "1", "7")
+    assert missing.returncode == 2 and "version" in missing.stderr.lower()
