@@ -312,8 +312,10 @@ def bench_store(old: list[Element], new: list[Element], repeat: int) -> None:
                 model_id = info.model_id
                 print(f"save_version v{number}        {time.perf_counter() - start:7.3f} s")
             v2 = store.get_version(model_id, 2)
+            seconds, _ = best_of(repeat, lambda: store.load_elements(v2.id, with_psets=False))
+            print(f"load_elements          {seconds:7.3f} s   one version, without property sets")
             seconds, _ = best_of(repeat, lambda: store.load_elements(v2.id, with_psets=True))
-            print(f"load_elements (psets)  {seconds:7.3f} s   one version")
+            print(f"load_elements (psets)  {seconds:7.3f} s   one version, with property sets")
             seconds, result = best_of(repeat, lambda: compare_versions(store, model_id, 1, 2))
             c = result.counts
             print(f"compare_versions       {seconds:7.3f} s   +{c.added} −{c.removed} ~{c.changed}  (loads both)")
