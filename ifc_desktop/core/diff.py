@@ -425,7 +425,15 @@ class _Labels:
 
 
 class _Comparer:
-    def __init__(self, *, tolerance: float | None, angular_tolerance: float, length_unit: str, old_scale, new_scale):
+    def __init__(
+        self,
+        *,
+        tolerance: float | None,
+        angular_tolerance: float,
+        length_unit: str,
+        old_scale: float,
+        new_scale: float,
+    ):
         self.old_scale = float(old_scale or 1.0)
         self.new_scale = float(new_scale or 1.0)
         self.length_unit = length_unit
@@ -678,7 +686,14 @@ def _quantity_sums(elements: Sequence[Element]) -> QuantitySums:
 class _QuantityScales:
     """Factors that turn an older quantity value into the newer version's unit, and unit labels."""
 
-    def __init__(self, old_scale, new_scale, old_units, new_units, length_unit: str):
+    def __init__(
+        self,
+        old_scale: float,
+        new_scale: float,
+        old_units: Iterable[UnitInfo],
+        new_units: Iterable[UnitInfo],
+        length_unit: str,
+    ):
         old_units, new_units = list(old_units), list(new_units)
         self.factor: dict[str, float] = {}
         self.label: dict[str, str] = {}
