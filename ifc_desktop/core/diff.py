@@ -188,6 +188,7 @@ def diff_elements(
     and volume units are assumed to follow the length unit. ``storey_names``
     (storey GlobalId -> name) overrides the names found among the elements.
     """
+    old_units, new_units = list(old_units), list(new_units)
     comparer = _Comparer(
         tolerance=tolerance,
         angular_tolerance=angular_tolerance,
