@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from ifc_desktop.core.diff import DiffResult, count_changes, diff_elements
 
 if TYPE_CHECKING:
+    from ifc_desktop.core.snapshot import Element
     from ifc_desktop.store import Store
     from ifc_desktop.store.records import VersionInfo
 
@@ -19,20 +23,21 @@ def compare_versions(store: Store, model_id: int, v1: int, v2: int, *, tolerance
     """
     old_version = store.get_version(model_id, v1)
     new_version = store.get_version(model_id, v2)
-    old = store.load_elements(old_version.id, with_psets=True)
-    new = store.load_elements(new_version.id, with_psets=True)
-    return diff_elements(
-        old,
-        new,
-        tolerance=tolerance,
-        length_unit=new_version.length_unit,
-        old_length_scale=old_version.length_scale,
-        new_length_scale=new_version.length_scale,
-        old_units=old_version.units,
-        new_units=new_version.units,
-        old_label=_label(old_version),
-        new_label=_label(new_version),
-    )
+    with _bulk_allocation():
+        old = store.load_elements(old_version.id, with_psets=True)
+        new = store.load_elements(new_version.id, with_psets=True)
+        return diff_elements(
+            old,
+            new,
+            tolerance=tolerance,
+            length_unit=new_version.length_unit,
+            old_length_scale=old_version.length_scale,
+            new_length_scale=new_version.length_scale,
+            old_units=old_version.units,
+            new_units=new_version.units,
+            old_label=_label(old_version),
+            new_label=_label(new_version),
+        )
 
 
 def change_counts_against_previous(
@@ -50,40 +55,63 @@ def change_counts_against_previous(
     cache = {} if cache is None else cache
     versions = store.list_versions(model_id)
     counts: dict[int, tuple[int, int, int]] = {}
-    loaded: dict[int, list] = {}  # version id -> elements without property sets; at most two kept
+    loaded: dict[int, list[Element]] = {}  # version id -> elements without property sets; two at most
 
-    def elements(version: VersionInfo) -> list:
+    def elements(version: VersionInfo) -> list[Element]:
         if version.id not in loaded:
             for stale in [key for key in loaded if key != version.id][:-1]:
                 del loaded[stale]
             loaded[version.id] = store.load_elements(version.id, with_psets=False)
         return loaded[version.id]
 
-    for index, version in enumerate(versions):
-        if index == 0:
-            key = (0, version.id)
+    with _bulk_allocation():
+        for index, version in enumerate(versions):
+            previous = versions[index - 1] if index else None
+            key = (previous.id if previous else 0, version.id)
             if key not in cache:
-                cache[key] = (len(elements(version)), 0, 0)
+                cache[key] = _counts(store, previous, version, elements)
             counts[version.number] = cache[key]
-            continue
-        previous = versions[index - 1]
-        key = (previous.id, version.id)
-        if key not in cache:
-            same_unit = previous.length_scale == version.length_scale
-            if same_unit:
-                old, new = elements(previous), elements(version)
-            else:
-                old = store.load_elements(previous.id, with_psets=True)
-                new = store.load_elements(version.id, with_psets=True)
-            cache[key] = count_changes(
-                old,
-                new,
-                old_length_scale=previous.length_scale,
-                new_length_scale=version.length_scale,
-                confirm=not same_unit,
-            ).as_tuple()
-        counts[version.number] = cache[key]
     return counts
+
+
+def _counts(
+    store: Store,
+    previous: VersionInfo | None,
+    version: VersionInfo,
+    elements: Callable[[VersionInfo], list[Element]],
+) -> tuple[int, int, int]:
+    if previous is None:
+        return (len(elements(version)), 0, 0)
+    same_unit = previous.length_scale == version.length_scale
+    if same_unit:
+        old, new = elements(previous), elements(version)
+    else:
+        old = store.load_elements(previous.id, with_psets=True)
+        new = store.load_elements(version.id, with_psets=True)
+    return count_changes(
+        old,
+        new,
+        old_length_scale=previous.length_scale,
+        new_length_scale=version.length_scale,
+        confirm=not same_unit,
+    ).as_tuple()
+
+
+@contextmanager
+def _bulk_allocation() -> Iterator[None]:
+    """Cyclic garbage collection paused while two versions' elements are built.
+
+    Loading creates hundreds of thousands of objects and no reference cycles;
+    every collection pass would walk all of them again (about half the time of
+    a comparison). Collection resumes, and catches up, when the block ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _label(version: VersionInfo) -> str:
