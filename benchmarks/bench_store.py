@@ -60,9 +60,7 @@ def build_snapshot(count: int, seed: int = 7, storeys: int = 10, types: int = 12
         }
         for t in range(types)
     ]
-    elements = [
-        Element(f"storey{s:016d}", "IfcBuildingStorey", s + 1, name=f"Ebene {s}") for s in range(storeys)
-    ]
+    elements = [Element(f"storey{s:016d}", "IfcBuildingStorey", s + 1, name=f"Ebene {s}") for s in range(storeys)]
     for i in range(count):
         t = rng.randrange(types)
         ifc_class = CLASSES[t % len(CLASSES)]
@@ -103,9 +101,7 @@ def build_snapshot(count: int, seed: int = 7, storeys: int = 10, types: int = 12
                 classifications=[Classification("Uniclass 2015", f"Ss_{t:02d}", None)],
                 property_sets=[
                     PropertySet(f"Pset_{ifc_class[3:]}Common", KIND_PSET, SOURCE_OCCURRENCE, occurrence),
-                    PropertySet(
-                        f"Qto_{ifc_class[3:]}BaseQuantities", KIND_QTO, SOURCE_OCCURRENCE, quantities
-                    ),
+                    PropertySet(f"Qto_{ifc_class[3:]}BaseQuantities", KIND_QTO, SOURCE_OCCURRENCE, quantities),
                     PropertySet(f"Pset_{ifc_class[3:]}Common", KIND_PSET, SOURCE_TYPE, type_psets[t]),
                 ],
                 placement=(*tuple(round(rng.uniform(-50, 50), 3) for _ in range(3)), 1, 0, 0, 0, 0, 1),
@@ -284,9 +280,7 @@ def bench_plain(snapshot: Snapshot, rows: PreparedRows, tmp_path: Path, sha: str
 
     # The layout the shared property sets replace: one row per property value.
     conn = sqlite3.connect(tmp_path / "eav.sqlite", isolation_level=None)
-    conn.execute(
-        "CREATE TABLE properties (element_id INTEGER, pset TEXT, source TEXT, name TEXT, value TEXT)"
-    )
+    conn.execute("CREATE TABLE properties (element_id INTEGER, pset TEXT, source TEXT, name TEXT, value TEXT)")
     conn.execute("CREATE INDEX ix_properties_element ON properties (element_id)")
     values = [
         (i, p.name, p.source, key, repr(value))

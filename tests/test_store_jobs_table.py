@@ -53,9 +53,7 @@ def test_job_states_and_json_are_stored(store: Store) -> None:
         retry = session.scalars(select(Job).where(Job.path == "x.ifc")).one()
         assert retry.next_attempt_at == retry_at
         assert retry.stage_durations == {"Opening file": 0.25, "Saving": 1.5}
-        due = session.scalars(
-            select(Job.path).where(Job.next_attempt_at <= retry_at + timedelta(seconds=1))
-        ).all()
+        due = session.scalars(select(Job.path).where(Job.next_attempt_at <= retry_at + timedelta(seconds=1))).all()
         assert due == ["x.ifc"]
     with store.read() as conn:  # values are the readable state names
         states = conn.exec_driver_sql("SELECT DISTINCT state FROM jobs ORDER BY state").scalars().all()

@@ -51,7 +51,6 @@ class Store:
         data_dir = Path(data_dir)
         data_dir.mkdir(parents=True, exist_ok=True)
         db_path = db.database_path(data_dir)
-        db.check_header(db_path)
         engine = db.create_store_engine(db_path, busy_timeout=busy_timeout)
         try:
             db.check_opens(engine, db_path)

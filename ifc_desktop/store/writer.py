@@ -58,9 +58,7 @@ def existing_version_id(
     model_id = matching_model(conn, snapshot.project.global_id, source_name)
     if model_id is None:
         return None
-    return conn.scalar(
-        select(Version.id).where(Version.model_id == model_id, Version.source_sha256 == sha256)
-    )
+    return conn.scalar(select(Version.id).where(Version.model_id == model_id, Version.source_sha256 == sha256))
 
 
 def unique_model_name(conn: Connection, base: str) -> str:
@@ -93,7 +91,9 @@ def write_version(
     created = now()
     model_id = None if new_model else matching_model(conn, project.global_id, source_name)
     if model_id is None:
-        name = unique_model_name(conn, project.name or Path(source_name).stem or "Model")
+        # The file name is what the user recognises: project names are often numbers or
+        # exporter placeholders ("0001", "// PROJECT/NUMBER //").
+        name = unique_model_name(conn, Path(source_name).stem or project.name or "Model")
         model_id = conn.execute(
             insert(Model).values(name=name, project_global_id=project.global_id, created_at=created)
         ).inserted_primary_key[0]
@@ -102,9 +102,7 @@ def write_version(
     conn.execute(
         insert(SourceFile)
         .prefix_with("OR IGNORE")
-        .values(
-            sha256=sha256, size=size, compressed_size=compressed_size, blob_path=blob_key, created_at=created
-        )
+        .values(sha256=sha256, size=size, compressed_size=compressed_size, blob_path=blob_key, created_at=created)
     )
     version_id = conn.execute(
         insert(Version).values(
@@ -167,9 +165,7 @@ def write_property_sets(conn: Connection, psets: list[tuple[bytes, str, str, str
     for start in range(0, len(hashes), LOOKUP_CHUNK):
         chunk = hashes[start : start + LOOKUP_CHUNK]
         placeholders = ",".join("?" * len(chunk))
-        found = conn.exec_driver_sql(
-            f"SELECT hash, id FROM property_sets WHERE hash IN ({placeholders})", tuple(chunk)
-        )
+        found = conn.exec_driver_sql(f"SELECT hash, id FROM property_sets WHERE hash IN ({placeholders})", tuple(chunk))
         id_by_hash.update(found.all())
     # The write lock is held (BEGIN IMMEDIATE), so ids after the current maximum are free.
     next_id = (conn.exec_driver_sql("SELECT max(id) FROM property_sets").scalar() or 0) + 1
@@ -193,9 +189,7 @@ def write_elements(
         progress(0.0)
     for start in range(0, total, WRITE_CHUNK):
         end = min(start + WRITE_CHUNK, total)
-        batch = [
-            (version_id, *rows.elements[i], refs_json(rows.refs[i], pset_ids)) for i in range(start, end)
-        ]
+        batch = [(version_id, *rows.elements[i], refs_json(rows.refs[i], pset_ids)) for i in range(start, end)]
         conn.exec_driver_sql(INSERT_ELEMENT_SQL, batch)
         if progress is not None:
             progress(end / total)
