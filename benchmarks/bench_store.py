@@ -217,19 +217,19 @@ def bench_store(snapshot: Snapshot, tmp_path: Path, n_props: int) -> tuple[Prepa
     )
 
     _, t_revert = timed(lambda: store.revert(v1.model_id, 1))
-    _, t_page = timed(lambda: store.elements(v2.id, offset=20000, limit=200))
+    _, t_page = timed(lambda: store.elements(v2.id, offset=n * 2 // 5, limit=200))
     by_class, t_class = timed(lambda: store.elements(v2.id, ifc_class="IfcDoor"))
     hits_name, t_name = timed(lambda: store.elements(v2.id, search="Beam 4711"))
     hits_value, t_value = timed(lambda: store.elements(v2.id, search="M-4711"))
     hits_type, t_type = timed(lambda: store.count_elements(v2.id, search="Hersteller 3"))
     hits_many, t_many = timed(lambda: store.count_elements(v2.id, search="geprüft"))
     tree, t_tree = timed(lambda: store.spatial_tree(v2.id))
-    some_id = store.elements(v2.id, offset=12345, limit=1)[0].id
+    some_id = store.elements(v2.id, offset=n // 2, limit=1)[0].id
     _, t_detail = timed(lambda: store.element_detail(some_id))
     loaded, t_load, c_load = cpu_timed(lambda: store.load_elements(v2.id))
     _, t_load_bare, c_load_bare = cpu_timed(lambda: store.load_elements(v2.id, with_psets=False))
     print(f"revert: {ms(t_revert)}; element detail: {ms(t_detail)}; spatial tree: {ms(t_tree)} ({len(tree)})")
-    print(f"elements page of 200 at offset 20000: {ms(t_page)}; one class: {ms(t_class)} ({len(by_class)})")
+    print(f"elements page of 200 at offset {n * 2 // 5:,}: {ms(t_page)}; one class: {ms(t_class)} ({len(by_class)})")
     print(
         f"search: name {ms(t_name)} ({len(hits_name)}), occurrence value {ms(t_value)} ({len(hits_value)}), "
         f"type value {ms(t_type)} ({hits_type}), value in every element {ms(t_many)} ({hits_many})"
