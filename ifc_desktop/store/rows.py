@@ -57,13 +57,9 @@ NO_STOREY_LABEL = "(not on a storey)"
 
 
 # Built once: json.dumps with non-default options builds a new encoder on every call.
+# Compact, and non-ASCII text stays readable (and searchable with LIKE).
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _CANONICAL_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-
-
-def dumps(value: Any) -> str:
-    """Compact JSON that keeps non-ASCII text readable (and searchable with LIKE)."""
-    return _ENCODER.encode(value)
 
 
 def canonical_properties(properties: dict[str, Any]) -> str:
