@@ -88,11 +88,15 @@ class ElementTreeModel(QAbstractItemModel):
     # -- building the top of the tree ---------------------------------------------------
 
     def load_spatial(self, project_name: str | None = None) -> None:
-        """Project > spatial structure from ``spatial_tree``; storeys carry their element counts."""
+        """Project > spatial structure from ``spatial_tree``; each container shows how many elements it holds."""
         version_id = self.version_id
 
-        def query(store) -> tuple[list[Any], dict]:
-            return store.spatial_tree(version_id), store.count_by_storey(version_id)
+        def query(store) -> tuple[list[Any], dict[str, int]]:
+            spatial = store.spatial_tree(version_id)
+            counts = {
+                row.global_id: store.count_elements(version_id, container_global_id=row.global_id) for row in spatial
+            }
+            return spatial, counts
 
         self._submit(query, lambda result: self._build_spatial(result[0], result[1], project_name))
 
@@ -108,7 +112,7 @@ class ElementTreeModel(QAbstractItemModel):
         self.endResetModel()
         self._fetch(self.root)
 
-    def _build_spatial(self, spatial: list[Any], by_storey: dict, project_name: str | None) -> None:
+    def _build_spatial(self, spatial: list[Any], contained: dict[str, int], project_name: str | None) -> None:
         self.beginResetModel()
         project = Node(KIND_PROJECT, project_name or "Project", parent=self.root)
         self.root.children = [project]
@@ -118,9 +122,9 @@ class ElementTreeModel(QAbstractItemModel):
                 KIND_SPATIAL,
                 element_label(row),
                 row=row,
-                count=by_storey.get(row.global_id) if row.ifc_class == "IfcBuildingStorey" else None,
+                count=contained.get(row.global_id) or None,
                 query={"container_global_id": row.global_id},
-                exhausted=False,
+                exhausted=not contained.get(row.global_id),
             )
         for row in spatial:
             node = nodes[row.global_id]

@@ -53,7 +53,7 @@ log = logging.getLogger(__name__)
 
 TAB_JOBS, TAB_ELEMENTS, TAB_HISTORY = range(3)
 PAGE_EMPTY, PAGE_MAIN = range(2)
-SHUTDOWN_TIMEOUT = 10.0
+SHUTDOWN_TIMEOUT = 5.0
 
 
 class MainWindow(QMainWindow):
@@ -243,9 +243,6 @@ class MainWindow(QMainWindow):
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         toolbar.addAction(self.import_files_action)
         toolbar.addAction(self.import_folder_action)
-        toolbar.addSeparator()
-        toolbar.addAction(panel.retry_failed_action)
-        toolbar.addAction(panel.clear_action)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         toolbar.addWidget(spacer)
