@@ -126,6 +126,7 @@ class Extraction:
         self._material_cache: dict[int, list[str]] = {}
         self._classification_cache: dict[int, Classification] = {}
         self._empty_relations = 0
+        self._storey_memo: dict[int, int | None] = {}
 
     # -- stages --------------------------------------------------------------------
 
@@ -235,28 +236,28 @@ class Extraction:
 
         for rel_class in ("IfcRelAggregates", "IfcRelNests"):
             for rel in _by_type(ifc, rel_class):
-                whole, parts = rel[4], rel[5]  # RelatingObject comes first in these two
+                whole, parts = rel.get_argument(4), rel.get_argument(5)  # RelatingObject comes first in these two
                 if whole is None or not parts:
                     self._empty_relations += 1
                     continue
                 for part in parts:
                     self.parent_of.setdefault(part.id(), whole.id())
         for rel in ifc.by_type("IfcRelContainedInSpatialStructure"):
-            structure, elements = rel[_RELATING], rel[_RELATED]
+            structure, elements = rel.get_argument(_RELATING), rel.get_argument(_RELATED)
             if structure is None or not elements:
                 self._empty_relations += 1
                 continue
             for element in elements:
                 self.container_of.setdefault(element.id(), structure.id())
         for rel in _by_type(ifc, "IfcRelDefinesByType"):
-            relating, related = rel[_RELATING], rel[_RELATED]
+            relating, related = rel.get_argument(_RELATING), rel.get_argument(_RELATED)
             if relating is None or not related:
                 self._empty_relations += 1
                 continue
             for element in related:
                 self.type_of.setdefault(element.id(), relating)
         for rel in ifc.by_type("IfcRelDefinesByProperties"):
-            definition, related = rel[_RELATING], rel[_RELATED]
+            definition, related = rel.get_argument(_RELATING), rel.get_argument(_RELATED)
             if definition is None or not related:
                 self._empty_relations += 1
                 continue
@@ -264,14 +265,14 @@ class Extraction:
             for element in related:
                 self.psets_of.setdefault(element.id(), []).extend(definitions)
         for rel in ifc.by_type("IfcRelAssociatesMaterial"):
-            material, related = rel[_RELATING], rel[_RELATED]
+            material, related = rel.get_argument(_RELATING), rel.get_argument(_RELATED)
             if material is None or not related:
                 self._empty_relations += 1
                 continue
             for element in related:
                 self.materials_of.setdefault(element.id(), material)
         for rel in ifc.by_type("IfcRelAssociatesClassification"):
-            classification, related = rel[_RELATING], rel[_RELATED]
+            classification, related = rel.get_argument(_RELATING), rel.get_argument(_RELATED)
             if classification is None or not related:
                 self._empty_relations += 1
                 continue
@@ -281,28 +282,29 @@ class Extraction:
     def _elements(self) -> list[Element]:
         products = self.products
         total = max(len(products), 1)
-        gid_of = {p.id(): p[_GLOBAL_ID] for p in products}
+        gid_of = {p.id(): p.get_argument(_GLOBAL_ID) for p in products}
         elements: list[Element] = []
         for index, product in enumerate(products):
             step_id = product.id()
             ifc_class = product.is_a()
             predefined_i, tag_i, long_name_i = self._indices(ifc_class)
+            get = product.get_argument
             element = Element(
-                global_id=_text(product[_GLOBAL_ID]) or "",
+                global_id=_text(get(_GLOBAL_ID)) or "",
                 ifc_class=ifc_class,
                 step_id=step_id,
-                name=_text(product[_NAME]),
-                description=_text(product[_DESCRIPTION]),
-                object_type=_text(product[_OBJECT_TYPE]),
-                predefined_type=_text(product[predefined_i]) if predefined_i is not None else None,
-                tag=_text(product[tag_i]) if tag_i is not None else None,
-                long_name=_text(product[long_name_i]) if long_name_i is not None else None,
+                name=_text(get(_NAME)),
+                description=_text(get(_DESCRIPTION)),
+                object_type=_text(get(_OBJECT_TYPE)),
+                predefined_type=_text(get(predefined_i)) if predefined_i is not None else None,
+                tag=_text(get(tag_i)) if tag_i is not None else None,
+                long_name=_text(get(long_name_i)) if long_name_i is not None else None,
             )
             element_type = self.type_of.get(step_id)
             if element_type is not None:
-                element.type_global_id = _text(element_type[_GLOBAL_ID])
+                element.type_global_id = _text(element_type.get_argument(_GLOBAL_ID))
                 element.type_class = element_type.is_a()
-                element.type_name = _text(element_type[_NAME])
+                element.type_name = _text(element_type.get_argument(_NAME))
             parent = self.parent_of.get(step_id)
             container = self.container_of.get(step_id)
             element.parent_global_id = _gid(parent, gid_of, self.ifc)
@@ -353,7 +355,7 @@ class Extraction:
         total = max(len(elements), 1)
         resolver = placement.PlacementResolver()
         for index, (element, product) in enumerate(zip(elements, self.products, strict=True)):
-            object_placement = product[_PLACEMENT]
+            object_placement = product.get_argument(_PLACEMENT)
             if object_placement is not None:
                 element.placement = resolver.world(object_placement)
             if index % 1024 == 0:
@@ -379,22 +381,30 @@ class Extraction:
         return cached
 
     def _storey_of(self, step_id: int, ifc_class: str) -> int | None:
-        """Nearest building storey up the containment/aggregation chain."""
+        """Nearest building storey up the containment/aggregation chain (memoised per ancestor)."""
         if ifc_class == _STOREY:
             return None
-        seen = {step_id}
+        chain: list[int] = []
         current = step_id
+        result = None
         while True:
             nxt = self.container_of.get(current)
             if nxt is None:
                 nxt = self.parent_of.get(current)
-            if nxt is None or nxt in seen:
-                return None
-            entity = self.ifc.by_id(nxt)
-            if entity.is_a(_STOREY):
-                return nxt
-            seen.add(nxt)
+            if nxt is None or nxt in chain or nxt == step_id:
+                break
+            if nxt in self._storey_memo:
+                result = self._storey_memo[nxt]
+                break
+            if self.ifc.by_id(nxt).is_a(_STOREY):
+                result = nxt
+                self._storey_memo[nxt] = nxt
+                break
+            chain.append(nxt)
             current = nxt
+        for ancestor in chain:
+            self._storey_memo[ancestor] = result
+        return result
 
     def _pset(self, definition: ifcopenshell.entity_instance, source: str) -> tuple[PropertySet, str] | None:
         """A property set and its content hash, read once per definition and source."""

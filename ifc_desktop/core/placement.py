@@ -7,6 +7,8 @@ numpy's per-call overhead dominates at this size.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 
 import ifcopenshell
@@ -20,6 +22,7 @@ MAX_DEPTH = 64
 class PlacementResolver:
     def __init__(self) -> None:
         self._memo: dict[int, Matrix | None] = {}
+        self._axes: dict[int, Matrix | None] = {}
         self.failures = 0
 
     def world(self, object_placement: ifcopenshell.entity_instance) -> tuple[float, ...] | None:
@@ -47,16 +50,17 @@ class PlacementResolver:
 
     def _compute(self, placement: ifcopenshell.entity_instance, depth: int) -> Matrix | None:
         kind = placement.is_a()
-        if kind == "IfcLocalPlacement":
-            local = axis_placement(placement.RelativePlacement)
-            parent = placement.PlacementRelTo
+        if kind == "IfcLocalPlacement":  # (PlacementRelTo, RelativePlacement)
+            local = self._axis(placement.get_argument(1))
+            parent = placement.get_argument(0)
         elif kind == "IfcLinearPlacement" and getattr(placement, "CartesianPosition", None) is not None:
-            local = axis_placement(placement.CartesianPosition)
+            local = self._axis(placement.CartesianPosition)
             parent = placement.PlacementRelTo
         else:
             import ifcopenshell.util.placement
 
-            m = ifcopenshell.util.placement.get_local_placement(placement)
+            with contextlib.redirect_stdout(io.StringIO()):  # the helper prints debugging output
+                m = ifcopenshell.util.placement.get_local_placement(placement)
             return (
                 float(m[0][0]), float(m[0][1]), float(m[0][2]),
                 float(m[1][0]), float(m[1][1]), float(m[1][2]),
@@ -72,27 +76,37 @@ class PlacementResolver:
             return None
         return compose(parent_matrix, local)
 
+    def _axis(self, placement: ifcopenshell.entity_instance | None) -> Matrix | None:
+        if placement is None:
+            return IDENTITY
+        key = placement.id()
+        if key not in self._axes:
+            self._axes[key] = axis_placement(placement)
+        return self._axes[key]
+
 
 def axis_placement(placement: ifcopenshell.entity_instance | None) -> Matrix | None:
     if placement is None:
         return IDENTITY
-    location = placement.Location
-    coordinates = tuple(location.Coordinates) if location is not None else (0.0, 0.0, 0.0)
+    # IfcAxis2Placement2D: (Location, RefDirection); 3D: (Location, Axis, RefDirection).
+    # Points and directions hold their coordinates at position 0.
+    location = placement.get_argument(0)
+    coordinates = location.get_argument(0) if location is not None else (0.0, 0.0, 0.0)
     origin = (tuple(float(c) for c in coordinates) + (0.0, 0.0, 0.0))[:3]
     kind = placement.is_a()
     if kind == "IfcAxis2Placement2D":
-        ref = placement.RefDirection
-        x = _unit((*ref.DirectionRatios[:2], 0.0)) if ref is not None else (1.0, 0.0, 0.0)
+        ref = placement.get_argument(1)
+        x = _unit((*ref.get_argument(0)[:2], 0.0)) if ref is not None else (1.0, 0.0, 0.0)
         if x is None:
             return None
         z = (0.0, 0.0, 1.0)
-    else:
-        axis = getattr(placement, "Axis", None)
-        ref = getattr(placement, "RefDirection", None)
-        z = _unit(tuple(axis.DirectionRatios)) if axis is not None else (0.0, 0.0, 1.0)
+    elif kind == "IfcAxis2Placement3D":
+        axis = placement.get_argument(1)
+        ref = placement.get_argument(2)
+        z = _unit(tuple(axis.get_argument(0))) if axis is not None else (0.0, 0.0, 1.0)
         if z is None:
             return None
-        x_hint = tuple(ref.DirectionRatios) if ref is not None else (1.0, 0.0, 0.0)
+        x_hint = tuple(ref.get_argument(0)) if ref is not None else (1.0, 0.0, 0.0)
         if len(x_hint) < 3:
             x_hint = (*x_hint, 0.0)
         dot = sum(a * b for a, b in zip(x_hint, z, strict=False))
@@ -101,6 +115,8 @@ def axis_placement(placement: ifcopenshell.entity_instance | None) -> Matrix | N
             x = _unit(_cross((0.0, 1.0, 0.0), z)) or _unit(_cross((1.0, 0.0, 0.0), z))
             if x is None:
                 return None
+    else:  # IfcAxis2PlacementLinear and other curve-based placements are not resolved here
+        return None
     y = _cross(z, x)
     return (x[0], y[0], z[0], x[1], y[1], z[1], x[2], y[2], z[2], origin[0], origin[1], origin[2])
 

@@ -28,11 +28,11 @@ class PropertyReader:
     def read(self, definition: ifcopenshell.entity_instance) -> tuple[str, str, dict[str, Any]] | None:
         """(name, kind, properties) of a property set definition, or None when it holds no properties."""
         ifc_class = definition.is_a()
-        name = definition[_NAME] or ""
+        name = definition.get_argument(_NAME) or ""
         if ifc_class == "IfcPropertySet":
-            return name, KIND_PSET, self._read_properties(definition[4])
+            return name, KIND_PSET, self._read_properties(definition.get_argument(4))
         if ifc_class == "IfcElementQuantity":
-            return name, KIND_QTO, self._read_quantities(definition[5])
+            return name, KIND_QTO, self._read_quantities(definition.get_argument(5))
         if not definition.is_a("IfcPropertySetDefinition"):
             return None
         # Predefined property sets (door lining, window panel, ...) and IFC2X3 oddities.
@@ -63,21 +63,40 @@ class PropertyReader:
 
 
 def _read_property(prop: ifcopenshell.entity_instance) -> tuple[str, Any]:
+    # get_argument skips the bounds check of entity_instance.__getitem__: this is the hot loop.
     ifc_class = prop.is_a()
-    name = prop[0]
+    name = prop.get_argument(0)
     if ifc_class == "IfcPropertySingleValue":
-        value = prop[2]
-        return name, (plain(value[0]) if value is not None else None)
+        value = prop.get_argument(2)
+        return name, (_scalar(value.get_argument(0)) if value is not None else None)
     if ifc_class in ("IfcPropertyEnumeratedValue", "IfcPropertyListValue"):
-        values = prop[2]
-        return name, ([plain(v[0]) for v in values] if values else None)
+        values = prop.get_argument(2)
+        return name, ([_scalar(v.get_argument(0)) for v in values] if values else None)
     values = ifcopenshell.util.element.get_properties([prop])
     return name, plain(values.get(name))
 
 
 def _read_quantity(quantity: ifcopenshell.entity_instance) -> tuple[str, Any]:
-    name = quantity[0]
-    if quantity.is_a("IfcPhysicalSimpleQuantity"):
-        return name, plain(quantity[3])
+    name = quantity.get_argument(0)
+    if quantity.is_a() in _SIMPLE_QUANTITIES:
+        return name, _scalar(quantity.get_argument(3))
     values = ifcopenshell.util.element.get_quantities([quantity])
     return name, plain(values.get(name))
+
+
+_SIMPLE_QUANTITIES = frozenset(
+    (
+        "IfcQuantityLength",
+        "IfcQuantityArea",
+        "IfcQuantityVolume",
+        "IfcQuantityCount",
+        "IfcQuantityWeight",
+        "IfcQuantityTime",
+        "IfcQuantityNumber",
+    )
+)
+_PLAIN_TYPES = (str, float, int, bool, type(None))
+
+
+def _scalar(value: Any) -> Any:
+    return value if type(value) in _PLAIN_TYPES else plain(value)
