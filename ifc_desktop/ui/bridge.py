@@ -21,7 +21,7 @@ class EngineBridge(QObject):
     job_changed = Signal(object)  # JobInfo
     job_finished = Signal(object, object)  # JobInfo, ImportOutcome
     job_failed = Signal(object, str)  # JobInfo, message
-    progress = Signal(dict)  # {job_id: Progress}, latest per job since the last flush
+    progress = Signal(object)  # dict {job_id: Progress}, latest per job since the last flush
     engine_failed = Signal(str)  # the engine could not start
 
     _event = Signal(str, tuple)

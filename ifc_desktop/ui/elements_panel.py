@@ -145,8 +145,10 @@ class ElementsPanel(QWidget):
             model.load_classes()
         else:
             model.load_spatial(self.project_name)
-            model.modelReset.connect(lambda: self._expand_top(model))
         self._replace_model(model)
+        if not text and self.mode == MODE_SPATIAL:
+            # After the view has taken the reset (it connected first).
+            model.modelReset.connect(lambda: self._expand_top(model))
 
     # -- internals -----------------------------------------------------------------------
 

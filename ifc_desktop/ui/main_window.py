@@ -126,11 +126,15 @@ class MainWindow(QMainWindow):
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("mainSplitter")
-        self.splitter.addWidget(self.models_panel)
+        models_holder = QWidget()
+        models_layout = QVBoxLayout(models_holder)
+        models_layout.setContentsMargins(12, 10, 4, 8)
+        models_layout.addWidget(self.models_panel)
+        self.splitter.addWidget(models_holder)
         self.splitter.addWidget(tabs_holder)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([270, 930])
+        self.splitter.setSizes([280, 960])
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setHandleWidth(4)
 

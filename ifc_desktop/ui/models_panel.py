@@ -17,6 +17,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QIcon, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QListView,
@@ -143,13 +144,14 @@ class ModelDelegate(QStyledItemDelegate):
         return QSize(200, metrics.height() * 2 + self.PADDING * 2 + 4)
 
 
-class ModelsPanel(QWidget):
+class ModelsPanel(QFrame):
     """Header plus list; emits the selected model's id (None when nothing is selected)."""
 
     model_selected = Signal(object)
 
     def __init__(self, model: ModelListModel, parent: QWidget | None = None):
         super().__init__(parent)
+        self.setObjectName("sidebar")
         self.model = model
         self.title = QLabel("Models", objectName="panelTitle")
         self.count = QLabel("", objectName="secondary")
@@ -165,7 +167,7 @@ class ModelsPanel(QWidget):
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 10, 4, 8)
+        layout.setContentsMargins(6, 8, 6, 6)
         layout.setSpacing(6)
         head = QWidget()
         row = QHBoxLayout(head)
