@@ -23,15 +23,19 @@ JOB_TIMEOUT_MS = 120_000
 
 @pytest.fixture
 def make_window(qtbot, data_dir: Path) -> Iterator[Callable[..., MainWindow]]:
-    """``make_window(workers=1, launch=None)``: a started, shown window; shut down at the end of the test."""
+    """``make_window(workers=1, launch=None)``: a started, shown window; shut down at the end of the test.
+
+    ``workers=None`` keeps whatever the settings file says.
+    """
     app = QApplication.instance()
     apply_theme(app)
     windows: list[MainWindow] = []
 
-    def make(workers: int = 1, launch: list[str] | None = None, folder: Path | None = None) -> MainWindow:
+    def make(workers: int | None = 1, launch: list[str] | None = None, folder: Path | None = None) -> MainWindow:
         settings = AppSettings(folder or data_dir)
-        settings.workers = workers
-        settings.sync()
+        if workers is not None:
+            settings.workers = workers
+            settings.sync()
         window = MainWindow(folder or data_dir, settings)
         window.confirm = lambda *_args: True
         window.show()
