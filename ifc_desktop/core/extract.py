@@ -33,7 +33,7 @@ from .snapshot import (
     Snapshot,
     UnitInfo,
 )
-from .values import digest, plain
+from .values import digest, plain, properties_digest
 
 STAGE_OPEN = "Opening file"
 STAGE_PROJECT = "Reading project"
@@ -230,7 +230,6 @@ class Extraction:
         self.parent_of: dict[int, int] = {}
         self.container_of: dict[int, int] = {}
         self.type_of: dict[int, ifcopenshell.entity_instance] = {}
-        self.psets_of: dict[int, list[ifcopenshell.entity_instance]] = {}
         self.materials_of: dict[int, ifcopenshell.entity_instance] = {}
         self.classifications_of: dict[int, list[ifcopenshell.entity_instance]] = {}
 
@@ -256,14 +255,6 @@ class Extraction:
                 continue
             for element in related:
                 self.type_of.setdefault(element.id(), relating)
-        for rel in ifc.by_type("IfcRelDefinesByProperties"):
-            definition, related = rel.get_argument(_RELATING), rel.get_argument(_RELATED)
-            if definition is None or not related:
-                self._empty_relations += 1
-                continue
-            definitions = definition.wrappedValue if definition.is_a("IfcPropertySetDefinitionSet") else (definition,)
-            for element in related:
-                self.psets_of.setdefault(element.id(), []).extend(definitions)
         for rel in ifc.by_type("IfcRelAssociatesMaterial"):
             material, related = rel.get_argument(_RELATING), rel.get_argument(_RELATED)
             if material is None or not related:
@@ -327,29 +318,51 @@ class Extraction:
         return elements
 
     def _properties(self, elements: list[Element]) -> None:
-        total = max(len(elements), 1)
+        """Property sets per element: the type's first, then the element's own.
+
+        Walks IfcRelDefinesByProperties directly rather than keeping a per-element
+        list of definitions, so no entity wrappers pile up for large files.
+        """
+        index_of = {element.step_id: i for i, element in enumerate(elements)}
+        sets: list[list[tuple[PropertySet, str]]] = [[] for _ in elements]
         type_psets: dict[int, list[tuple[PropertySet, str]]] = {}
-        for index, element in enumerate(elements):
-            step_id = element.step_id
-            sets: list[tuple[PropertySet, str]] = []
-            element_type = self.type_of.get(step_id)
-            if element_type is not None:
-                type_id = element_type.id()
-                if type_id not in type_psets:
-                    type_psets[type_id] = [
-                        parsed
-                        for definition in (_safe_attr(element_type, "HasPropertySets") or ())
-                        if (parsed := self._pset(definition, SOURCE_TYPE)) is not None
-                    ]
-                sets.extend(type_psets[type_id])
-            for definition in self.psets_of.get(step_id, ()):
-                parsed = self._pset(definition, SOURCE_OCCURRENCE)
-                if parsed is not None:
-                    sets.append(parsed)
-            element.property_sets = [pset for pset, _ in sets]
-            element.content_hash = self._element_hash(element, [h for _, h in sets])
-            if index % 512 == 0:
-                self.reporter.fraction(index / total)
+        for i, element in enumerate(elements):
+            element_type = self.type_of.get(element.step_id)
+            if element_type is None:
+                continue
+            type_id = element_type.id()
+            if type_id not in type_psets:
+                type_psets[type_id] = [
+                    parsed
+                    for definition in (_safe_attr(element_type, "HasPropertySets") or ())
+                    if (parsed := self._pset(definition, SOURCE_TYPE)) is not None
+                ]
+            sets[i].extend(type_psets[type_id])
+
+        relationships = self.ifc.by_type("IfcRelDefinesByProperties")
+        total = max(len(relationships), 1)
+        for n, rel in enumerate(relationships):
+            definition, related = rel.get_argument(_RELATING), rel.get_argument(_RELATED)
+            if definition is None or not related:
+                self._empty_relations += 1
+                continue
+            if definition.is_a("IfcPropertySetDefinitionSet"):
+                definitions = definition.wrappedValue
+            else:
+                definitions = (definition,)
+            parsed = [p for d in definitions if (p := self._pset(d, SOURCE_OCCURRENCE)) is not None]
+            for obj in related:
+                i = index_of.get(obj.id())
+                if i is not None:  # psets of non-products (project, types) are not kept here
+                    sets[i].extend(parsed)
+            if n % 1024 == 0:
+                self.reporter.fraction(0.8 * n / total)
+
+        for i, element in enumerate(elements):
+            element.property_sets = [pset for pset, _ in sets[i]]
+            element.content_hash = self._element_hash(element, [digest for _, digest in sets[i]])
+            if i % 2048 == 0:
+                self.reporter.fraction(0.8 + 0.2 * i / max(len(elements), 1))
 
     def _placements(self, elements: list[Element], length_scale: float) -> None:
         total = max(len(elements), 1)
@@ -420,7 +433,7 @@ class Extraction:
         if read is not None:
             name, kind, properties = read
             pset = PropertySet(name=name, kind=kind, source=source, properties=properties)
-            result = (pset, digest([name, kind, source, properties]))
+            result = (pset, properties_digest(name, kind, source, properties))
         self._pset_cache[cache_key] = result
         return result
 

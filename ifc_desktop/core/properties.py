@@ -9,6 +9,7 @@ helpers so their shape matches ``get_psets`` exactly.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import ifcopenshell
@@ -64,8 +65,9 @@ class PropertyReader:
 
 def _read_property(prop: ifcopenshell.entity_instance) -> tuple[str, Any]:
     # get_argument skips the bounds check of entity_instance.__getitem__: this is the hot loop.
+    # Names and short texts repeat across thousands of elements: interning keeps one copy.
     ifc_class = prop.is_a()
-    name = prop.get_argument(0)
+    name = _intern(prop.get_argument(0))
     if ifc_class == "IfcPropertySingleValue":
         value = prop.get_argument(2)
         return name, (_scalar(value.get_argument(0)) if value is not None else None)
@@ -77,7 +79,7 @@ def _read_property(prop: ifcopenshell.entity_instance) -> tuple[str, Any]:
 
 
 def _read_quantity(quantity: ifcopenshell.entity_instance) -> tuple[str, Any]:
-    name = quantity.get_argument(0)
+    name = _intern(quantity.get_argument(0))
     if quantity.is_a() in _SIMPLE_QUANTITIES:
         return name, _scalar(quantity.get_argument(3))
     values = ifcopenshell.util.element.get_quantities([quantity])
@@ -99,4 +101,11 @@ _PLAIN_TYPES = (str, float, int, bool, type(None))
 
 
 def _scalar(value: Any) -> Any:
-    return value if type(value) in _PLAIN_TYPES else plain(value)
+    kind = type(value)
+    if kind is str:
+        return sys.intern(value) if len(value) <= 64 else value
+    return value if kind in _PLAIN_TYPES else plain(value)
+
+
+def _intern(name: Any) -> Any:
+    return sys.intern(name) if type(name) is str else name
