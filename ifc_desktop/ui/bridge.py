@@ -13,6 +13,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
+from .signals import emit
+
 FLUSH_INTERVAL_MS = 100
 
 
@@ -43,7 +45,7 @@ class EngineBridge(QObject):
     # -- called on the engine thread --------------------------------------------------
 
     def post(self, kind: str, *args: Any) -> None:
-        self._event.emit(kind, args)
+        emit(self._event, kind, args)
 
     def post_progress(self, job_id: int, progress: Any) -> None:
         with self._lock:
@@ -57,7 +59,7 @@ class EngineBridge(QObject):
             if not self._pending_progress:
                 return
             batch, self._pending_progress = self._pending_progress, {}
-        self.progress.emit(batch)
+        emit(self.progress, batch)
 
     def stop(self) -> None:
         self._timer.stop()
@@ -65,15 +67,15 @@ class EngineBridge(QObject):
     @Slot(str, tuple)
     def _dispatch(self, kind: str, args: tuple) -> None:
         if kind == "added":
-            self.job_added.emit(*args)
+            emit(self.job_added, *args)
         elif kind == "changed":
-            self.job_changed.emit(*args)
+            emit(self.job_changed, *args)
         elif kind == "finished":
-            self.job_finished.emit(*args)
+            emit(self.job_finished, *args)
         elif kind == "failed":
-            self.job_failed.emit(*args)
+            emit(self.job_failed, *args)
         elif kind == "engine_failed":
-            self.engine_failed.emit(*args)
+            emit(self.engine_failed, *args)
 
 
 def _listener_class():

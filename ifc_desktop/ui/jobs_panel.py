@@ -31,6 +31,7 @@ from .job_model import (
     JobTableModel,
     state_name,
 )
+from .signals import emit
 
 
 class JobsPanel(QWidget):
@@ -78,10 +79,10 @@ class JobsPanel(QWidget):
             "retry", "Retry", "Queue the selected failed or cancelled jobs again", self._retry
         )
         self.retry_failed_action = self._action(
-            "retry-all", "Retry all failed", "Queue every failed job again", self.retry_failed_requested.emit
+            "retry-all", "Retry all failed", "Queue every failed job again", lambda: emit(self.retry_failed_requested)
         )
         self.clear_action = self._action(
-            "clear", "Clear finished", "Remove finished jobs from the list", self.clear_finished_requested.emit
+            "clear", "Clear finished", "Remove finished jobs from the list", lambda: emit(self.clear_finished_requested)
         )
         self.details_action = self._action("details", "Details…", "Show the selected job's details", self._details)
         self.cancel_action.setShortcut("Del")
@@ -143,21 +144,21 @@ class JobsPanel(QWidget):
     def _cancel(self) -> None:
         ids = [job.id for job in self.selected_jobs() if state_name(job) not in TERMINAL]
         if ids:
-            self.cancel_requested.emit(ids)
+            emit(self.cancel_requested, ids)
 
     def _retry(self) -> None:
         ids = [job.id for job in self.selected_jobs() if state_name(job) in ("FAILURE", "CANCELLED")]
         if ids:
-            self.retry_requested.emit(ids)
+            emit(self.retry_requested, ids)
 
     def _details(self) -> None:
         selected = self.selected_jobs()
         if len(selected) == 1:
-            self.details_requested.emit(selected[0])
+            emit(self.details_requested, selected[0])
 
     def _double_clicked(self, index: QModelIndex) -> None:
         if index.isValid():
-            self.details_requested.emit(self.model.job_at(index.row()))
+            emit(self.details_requested, self.model.job_at(index.row()))
 
     def _context_menu(self, pos: QPoint) -> None:
         if not self.table.indexAt(pos).isValid():

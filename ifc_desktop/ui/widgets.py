@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from . import theme
+from .signals import emit
 
 
 class DropOverlay(QWidget):
@@ -144,11 +145,11 @@ class EmptyState(QWidget):
         self.sample_button = QPushButton(theme.icon("model"), "  Try the sample model")
         self.sample_button.setObjectName("primary")
         self.sample_button.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.sample_button.clicked.connect(self.import_sample.emit)
+        self.sample_button.clicked.connect(lambda *_args: emit(self.import_sample))
         files_button = QPushButton(theme.icon("import-file"), "  Import files…")
-        files_button.clicked.connect(self.import_files.emit)
+        files_button.clicked.connect(lambda *_args: emit(self.import_files))
         folder_button = QPushButton(theme.icon("import-folder"), "  Import folder…")
-        folder_button.clicked.connect(self.import_folder.emit)
+        folder_button.clicked.connect(lambda *_args: emit(self.import_folder))
         for button in (self.sample_button, files_button, folder_button):
             button.setMinimumHeight(34)
             button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
