@@ -10,12 +10,12 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -32,7 +32,7 @@ class JobDetailsDialog(QDialog):
     def __init__(self, job: Any, model_name: str = "", parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Job details")
-        self.setMinimumSize(640, 520)
+        self.setMinimumSize(660, 560)
         self.job = job
 
         self.title = QLabel(objectName="detailsTitle")
@@ -51,11 +51,11 @@ class JobDetailsDialog(QDialog):
         self.facts.setHorizontalSpacing(16)
         self.facts.setVerticalSpacing(4)
 
-        self.stages = QTreeWidget()
-        self.stages.setHeaderLabels(["Stage", "Duration"])
-        self.stages.setRootIsDecorated(False)
-        self.stages.setMaximumHeight(170)
-        self.stages.setFrameShape(QTreeWidget.Shape.StyledPanel)
+        self.stages_box = QFrame(objectName="panel")
+        self.stages = QGridLayout(self.stages_box)
+        self.stages.setContentsMargins(12, 8, 12, 8)
+        self.stages.setHorizontalSpacing(24)
+        self.stages.setVerticalSpacing(3)
 
         self.technical = QPlainTextEdit(objectName="technical")
         self.technical.setReadOnly(True)
@@ -78,7 +78,7 @@ class JobDetailsDialog(QDialog):
         layout.addWidget(self.message)
         layout.addLayout(self.facts)
         layout.addWidget(_section("Stages"))
-        layout.addWidget(self.stages)
+        layout.addWidget(self.stages_box)
         layout.addWidget(_section("Technical details"))
         layout.addWidget(self.technical, 1)
         layout.addWidget(buttons)
@@ -122,12 +122,19 @@ class JobDetailsDialog(QDialog):
         if job.elapsed is not None:
             self._fact("Elapsed", format_duration(job.elapsed))
 
-        self.stages.clear()
-        for name, seconds in (job.stage_durations or {}).items():
-            item = QTreeWidgetItem([name, format_duration(seconds)])
-            item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            self.stages.addTopLevelItem(item)
-        self.stages.resizeColumnToContents(0)
+        while self.stages.count():
+            item = self.stages.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        durations = job.stage_durations or {}
+        for row, (name, seconds) in enumerate(durations.items()):
+            self.stages.addWidget(QLabel(name), row, 0)
+            value = QLabel(format_duration(seconds), objectName="secondary")
+            value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.stages.addWidget(value, row, 1)
+        if not durations:
+            self.stages.addWidget(QLabel("No stage has run yet.", objectName="hint"), 0, 0)
+        self.stages.setColumnStretch(2, 1)
         self.technical.setPlainText(job.error_details or "")
         self.retry_button.setVisible(state in TERMINAL and state != "SUCCESS")
 

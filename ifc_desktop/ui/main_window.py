@@ -467,6 +467,8 @@ class MainWindow(QMainWindow):
 
     def _on_job_changed(self, job: Any) -> None:
         self.job_model.upsert(job)
+        if str(getattr(job.state, "value", job.state)) == "SUCCESS":
+            self._models_timer.start()
         if self._details is not None and self._details.job.id == job.id:
             self._details.set_job(job, self._model_name(job.model_id))
         self._update_status()

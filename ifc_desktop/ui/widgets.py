@@ -140,7 +140,7 @@ class EmptyState(QWidget):
         )
         text.setAlignment(Qt.AlignmentFlag.AlignCenter)
         text.setWordWrap(True)
-        text.setMaximumWidth(520)
+        text.setFixedWidth(560)
 
         self.sample_button = QPushButton(theme.icon("model"), "  Try the sample model")
         self.sample_button.setObjectName("primary")
