@@ -148,24 +148,3 @@ def test_job_table_shows_live_progress_and_marks_failures():
     assert model.index(1, COL_STAGE).data() == "Not IFC."
     summary = model.summary()
     assert (summary.running, summary.failed, summary.active) == (1, 1, True)
-
-
-def test_emitting_many_signals_keeps_true_alive():
-    """PySide6 6.12's emit() drops a reference to True each call; ui.signals.emit gives it back."""
-    import sys
-
-    from PySide6.QtCore import QObject, Signal
-
-    from ifc_desktop.ui.signals import emit
-
-    class Source(QObject):
-        fired = Signal(object)
-
-    source = Source()
-    received: list[object] = []
-    source.fired.connect(received.append)
-    before = sys.getrefcount(True)
-    for i in range(5000):
-        emit(source.fired, i)
-    assert len(received) == 5000
-    assert sys.getrefcount(True) >= before - 50  # other threads may hold a few references meanwhile

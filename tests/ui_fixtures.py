@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QEvent, QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
@@ -49,9 +49,6 @@ def make_window(qtbot, data_dir: Path) -> Iterator[Callable[..., MainWindow]]:
         window.shutdown()
         window.close()
         window.deleteLater()
-    # Delete the windows now, not at interpreter exit when Python objects they call back into are gone.
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
-    QApplication.processEvents()
 
 
 def drop_paths(window: MainWindow, paths: list[Path | str]) -> QDropEvent:

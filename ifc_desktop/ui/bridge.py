@@ -13,8 +13,6 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
-from .signals import emit
-
 FLUSH_INTERVAL_MS = 100
 
 
@@ -45,7 +43,7 @@ class EngineBridge(QObject):
     # -- called on the engine thread --------------------------------------------------
 
     def post(self, kind: str, *args: Any) -> None:
-        emit(self._event, kind, args)
+        self._event.emit(kind, args)
 
     def post_progress(self, job_id: int, progress: Any) -> None:
         with self._lock:
@@ -59,7 +57,7 @@ class EngineBridge(QObject):
             if not self._pending_progress:
                 return
             batch, self._pending_progress = self._pending_progress, {}
-        emit(self.progress, batch)
+        self.progress.emit(batch)
 
     def stop(self) -> None:
         self._timer.stop()
@@ -67,15 +65,15 @@ class EngineBridge(QObject):
     @Slot(str, tuple)
     def _dispatch(self, kind: str, args: tuple) -> None:
         if kind == "added":
-            emit(self.job_added, *args)
+            self.job_added.emit(*args)
         elif kind == "changed":
-            emit(self.job_changed, *args)
+            self.job_changed.emit(*args)
         elif kind == "finished":
-            emit(self.job_finished, *args)
+            self.job_finished.emit(*args)
         elif kind == "failed":
-            emit(self.job_failed, *args)
+            self.job_failed.emit(*args)
         elif kind == "engine_failed":
-            emit(self.engine_failed, *args)
+            self.engine_failed.emit(*args)
 
 
 def _listener_class():

@@ -24,7 +24,6 @@ from PySide6.QtGui import QColor, QFont
 from . import theme
 from .executor import SerialExecutor
 from .formatting import format_count
-from .signals import emit
 
 PAGE_SIZE = 500
 
@@ -193,7 +192,7 @@ class ElementTreeModel(QAbstractItemModel):
         elif node is not self.root:
             # Nothing below: let the view drop the expand arrow.
             index = self._index_of(node)
-            emit(self.dataChanged, index, index)
+            self.dataChanged.emit(index, index)
 
     def _fetch_failed(self, node: Node) -> None:
         node.loading = False
@@ -326,7 +325,7 @@ class ElementTreeModel(QAbstractItemModel):
     ) -> None:
         self._in_flight += 1
         if self._in_flight == 1:
-            emit(self.loading_changed, True)
+            self.loading_changed.emit(True)
 
         def done(result: Any) -> None:
             if self._disposed:
@@ -340,11 +339,11 @@ class ElementTreeModel(QAbstractItemModel):
             self._settle()
             if on_error is not None:
                 on_error(exc)
-            emit(self.load_failed, str(exc) or type(exc).__name__)
+            self.load_failed.emit(str(exc) or type(exc).__name__)
 
         self.executor.submit(fn, done, failed, label="elements")
 
     def _settle(self) -> None:
         self._in_flight -= 1
         if self._in_flight == 0:
-            emit(self.loading_changed, False)
+            self.loading_changed.emit(False)

@@ -24,7 +24,6 @@ from .element_details import ElementDetailsPanel
 from .element_models import ElementRowRole, ElementTreeModel
 from .executor import SerialExecutor, Task
 from .formatting import format_count
-from .signals import emit
 
 MODE_SPATIAL, MODE_CLASSES = "spatial", "classes"
 SEARCH_DELAY_MS = 300
@@ -208,7 +207,7 @@ class ElementsPanel(QWidget):
 
     def _show_detail(self, element: Any) -> None:
         self.details.show_element(element)
-        emit(self.element_shown, element)
+        self.element_shown.emit(element)
 
     def _set_enabled(self, enabled: bool) -> None:
         for widget in (self.spatial_button, self.classes_button, self.search):

@@ -18,7 +18,6 @@ from typing import Any, Generic, TypeVar
 from PySide6.QtCore import QObject, Signal, Slot
 
 from ..core.errors import describe_exception
-from .signals import emit
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +130,7 @@ class SerialExecutor(QObject):
                     log.error("%s: %s failed\n%s", self._name, task.label, describe_exception(exc))
                     task.error = exc
             task.done.set()
-            emit(self._finished, task)
+            self._finished.emit(task)
         if context is not None and self._closer is not None:
             try:
                 self._closer(context)
@@ -146,6 +145,6 @@ class SerialExecutor(QObject):
             if task.on_error is not None:
                 task.on_error(task.error)
             else:
-                emit(self.error, task.label, str(task.error) or type(task.error).__name__)
+                self.error.emit(task.label, str(task.error) or type(task.error).__name__)
         elif task.on_done is not None:
             task.on_done(task.result)

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
 
 from . import theme
 from .formatting import format_count, format_datetime, format_size
-from .signals import emit
 
 COLUMNS = ("Version", "Imported", "Source file", "Application", "Elements", "Warnings")
 COL_VERSION, COL_DATE, COL_SOURCE, COL_APP, COL_ELEMENTS, COL_WARNINGS = range(len(COLUMNS))
@@ -284,12 +283,12 @@ class HistoryPanel(QWidget):
     def _revert(self) -> None:
         selected = self.selected_versions()
         if len(selected) == 1 and not selected[0].is_current and self.model_id is not None:
-            emit(self.revert_requested, self.model_id, selected[0].number)
+            self.revert_requested.emit(self.model_id, selected[0].number)
 
     def _export(self) -> None:
         selected = self.selected_versions()
         if len(selected) == 1:
-            emit(self.export_requested, selected[0])
+            self.export_requested.emit(selected[0])
 
     def _compare(self) -> None:
         if self.model_id is None:
@@ -306,7 +305,7 @@ class HistoryPanel(QWidget):
             older, newer = sorted((base, other))
         else:
             return
-        emit(self.compare_requested, self.model_id, older, newer)
+        self.compare_requested.emit(self.model_id, older, newer)
 
 
 def _button(icon_name: str, text: str, tip: str) -> QToolButton:

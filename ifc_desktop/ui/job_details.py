@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
 from . import theme
 from .formatting import format_datetime, format_duration, format_size
 from .job_model import STATE_LABELS, TERMINAL, state_name
-from .signals import emit
 
 
 class JobDetailsDialog(QDialog):
@@ -153,7 +152,7 @@ class JobDetailsDialog(QDialog):
         QGuiApplication.clipboard().setText(self.details_text())
 
     def _retry(self) -> None:
-        emit(self.retry_requested, self.job.id)
+        self.retry_requested.emit(self.job.id)
         self.accept()
 
     def _fact(self, label: str, value: str) -> None:

@@ -10,7 +10,6 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from . import theme
 from .formatting import format_duration
-from .signals import emit
 
 COLUMNS = ("File", "Model", "State", "Stage", "Progress", "Attempt", "Elapsed")
 COL_FILE, COL_MODEL, COL_STATE, COL_STAGE, COL_PROGRESS, COL_ATTEMPT, COL_ELAPSED = range(len(COLUMNS))
@@ -185,7 +184,7 @@ class JobTableModel(QAbstractTableModel):
             self.endInsertRows()
             return
         self._jobs[row] = job
-        emit(self.dataChanged, self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
 
     def apply_progress(self, batch: dict[int, Any]) -> None:
         rows = []
@@ -196,7 +195,7 @@ class JobTableModel(QAbstractTableModel):
             self._live[job_id] = progress
             rows.append(row)
         if rows:
-            emit(self.dataChanged, self.index(min(rows), COL_STAGE), self.index(max(rows), COL_PROGRESS))
+            self.dataChanged.emit(self.index(min(rows), COL_STAGE), self.index(max(rows), COL_PROGRESS))
 
     def remove_ids(self, job_ids: set[int]) -> None:
         if not job_ids:
@@ -211,7 +210,7 @@ class JobTableModel(QAbstractTableModel):
     def set_model_names(self, names: dict[int, str]) -> None:
         self._model_names = dict(names)
         if self._jobs:
-            emit(self.dataChanged, self.index(0, COL_MODEL), self.index(len(self._jobs) - 1, COL_MODEL))
+            self.dataChanged.emit(self.index(0, COL_MODEL), self.index(len(self._jobs) - 1, COL_MODEL))
 
     # -- queries ------------------------------------------------------------------------
 
@@ -250,7 +249,7 @@ class JobTableModel(QAbstractTableModel):
     def _tick_elapsed(self) -> None:
         rows = [row for row, job in enumerate(self._jobs) if state_name(job) in RUNNING]
         if rows:
-            emit(self.dataChanged, self.index(min(rows), COL_ELAPSED), self.index(max(rows), COL_ELAPSED))
+            self.dataChanged.emit(self.index(min(rows), COL_ELAPSED), self.index(max(rows), COL_ELAPSED))
 
 
 def _file_name(path: str) -> str:

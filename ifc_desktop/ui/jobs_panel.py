@@ -31,7 +31,6 @@ from .job_model import (
     JobTableModel,
     state_name,
 )
-from .signals import emit
 
 
 class JobsPanel(QWidget):
@@ -79,10 +78,10 @@ class JobsPanel(QWidget):
             "retry", "Retry", "Queue the selected failed or cancelled jobs again", self._retry
         )
         self.retry_failed_action = self._action(
-            "retry-all", "Retry all failed", "Queue every failed job again", lambda: emit(self.retry_failed_requested)
+            "retry-all", "Retry all failed", "Queue every failed job again", self.retry_failed_requested.emit
         )
         self.clear_action = self._action(
-            "clear", "Clear finished", "Remove finished jobs from the list", lambda: emit(self.clear_finished_requested)
+            "clear", "Clear finished", "Remove finished jobs from the list", self.clear_finished_requested.emit
         )
         self.details_action = self._action("details", "Details…", "Show the selected job's details", self._details)
         self.cancel_action.setShortcut("Del")
@@ -144,21 +143,21 @@ class JobsPanel(QWidget):
     def _cancel(self) -> None:
         ids = [job.id for job in self.selected_jobs() if state_name(job) not in TERMINAL]
         if ids:
-            emit(self.cancel_requested, ids)
+            self.cancel_requested.emit(ids)
 
     def _retry(self) -> None:
         ids = [job.id for job in self.selected_jobs() if state_name(job) in ("FAILURE", "CANCELLED")]
         if ids:
-            emit(self.retry_requested, ids)
+            self.retry_requested.emit(ids)
 
     def _details(self) -> None:
         selected = self.selected_jobs()
         if len(selected) == 1:
-            emit(self.details_requested, selected[0])
+            self.details_requested.emit(selected[0])
 
     def _double_clicked(self, index: QModelIndex) -> None:
         if index.isValid():
-            emit(self.details_requested, self.model.job_at(index.row()))
+            self.details_requested.emit(self.model.job_at(index.row()))
 
     def _context_menu(self, pos: QPoint) -> None:
         if not self.table.indexAt(pos).isValid():

@@ -47,7 +47,6 @@ from .job_model import JobTableModel
 from .jobs_panel import JobsPanel
 from .models_panel import ModelListModel, ModelsPanel
 from .settings import AppSettings
-from .signals import emit
 from .widgets import DropOverlay, EmptyState, NoticeBar
 
 log = logging.getLogger(__name__)
@@ -458,7 +457,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Ready", 3000)
         self._update_status()
         self._update_page()
-        emit(self.engine_ready)
+        self.engine_ready.emit()
 
     def _on_job_added(self, job: Any) -> None:
         self.job_model.upsert(job)
@@ -575,7 +574,7 @@ class MainWindow(QMainWindow):
         ):
             self._model_selected(after.id)
         self._update_page()
-        emit(self.models_loaded, models)
+        self.models_loaded.emit(models)
 
     def _model_selected(self, model_id: int | None) -> None:
         if model_id is None:
@@ -594,7 +593,7 @@ class MainWindow(QMainWindow):
         self.history_panel.set_history(model_id, versions, events)
         current = next((v for v in versions if v.is_current), None)
         self.elements_panel.set_version(current)
-        emit(self.history_loaded, model_id)
+        self.history_loaded.emit(model_id)
 
     def revert(self, model_id: int, number: int) -> None:
         model = self.models_panel.current_model()

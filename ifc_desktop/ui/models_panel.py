@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
 
 from . import theme
 from .formatting import format_count
-from .signals import emit
 
 ModelRole = Qt.ItemDataRole.UserRole + 1
 ModelIdRole = Qt.ItemDataRole.UserRole + 2
@@ -75,7 +74,7 @@ class ModelListModel(QAbstractListModel):
         if [m.id for m in models] == [m.id for m in self._models]:
             self._models = list(models)
             if models:
-                emit(self.dataChanged, self.index(0), self.index(len(models) - 1))
+                self.dataChanged.emit(self.index(0), self.index(len(models) - 1))
             return
         self.beginResetModel()
         self._models = list(models)
@@ -193,7 +192,7 @@ class ModelsPanel(QFrame):
         if target is not None and target != self.current_model_id():
             self.select_model(target)
         elif target is None and current is not None:
-            emit(self.model_selected, None)
+            self.model_selected.emit(None)
 
     def current_model_id(self) -> int | None:
         index = self.list.currentIndex()
@@ -209,7 +208,7 @@ class ModelsPanel(QFrame):
             self.list.setCurrentIndex(self.model.index(row))
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        emit(self.model_selected, current.data(ModelIdRole) if current.isValid() else None)
+        self.model_selected.emit(current.data(ModelIdRole) if current.isValid() else None)
 
     def _refresh_count(self, *_args: Any) -> None:
         n = self.model.rowCount()

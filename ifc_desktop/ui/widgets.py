@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
 )
 
 from . import theme
-from .signals import emit
 
 
 class DropOverlay(QWidget):
@@ -145,11 +144,11 @@ class EmptyState(QWidget):
         self.sample_button = QPushButton(theme.icon("model"), "  Try the sample model")
         self.sample_button.setObjectName("primary")
         self.sample_button.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.sample_button.clicked.connect(lambda *_args: emit(self.import_sample))
+        self.sample_button.clicked.connect(self.import_sample.emit)
         files_button = QPushButton(theme.icon("import-file"), "  Import files…")
-        files_button.clicked.connect(lambda *_args: emit(self.import_files))
+        files_button.clicked.connect(self.import_files.emit)
         folder_button = QPushButton(theme.icon("import-folder"), "  Import folder…")
-        folder_button.clicked.connect(lambda *_args: emit(self.import_folder))
+        folder_button.clicked.connect(self.import_folder.emit)
         for button in (self.sample_button, files_button, folder_button):
             button.setMinimumHeight(34)
             button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
