@@ -148,3 +148,30 @@ def test_job_table_shows_live_progress_and_marks_failures():
     assert model.index(1, COL_STAGE).data() == "Not IFC."
     summary = model.summary()
     assert (summary.running, summary.failed, summary.active) == (1, 1, True)
+
+
+def test_installed_pyside_keeps_none_and_true_alive():
+    """PySide6 6.12.0 on Python 3.11 drops a reference to None on every Python slot or virtual call and
+    one to True on every emit(); the window then aborts ("Fatal Python error: none_dealloc") after a while.
+    """
+    import sys
+
+    from PySide6.QtCore import QObject, QTimer, Signal
+    from PySide6.QtWidgets import QApplication
+
+    class Source(QObject):
+        fired = Signal(object)
+
+    app = QApplication.instance()
+    source = Source()
+    received: list[object] = []
+    source.fired.connect(received.append)
+    true_before, none_before = sys.getrefcount(True), sys.getrefcount(None)
+    for i in range(2000):
+        source.fired.emit(i)
+        QTimer.singleShot(0, lambda: None)
+    app.processEvents()
+    assert len(received) == 2000
+    # Other threads may hold or drop a few references meanwhile; a leak loses thousands.
+    assert sys.getrefcount(True) > true_before - 200
+    assert sys.getrefcount(None) > none_before - 200
