@@ -150,19 +150,18 @@ def test_job_table_shows_live_progress_and_marks_failures():
     assert (summary.running, summary.failed, summary.active) == (1, 1, True)
 
 
-def test_installed_pyside_keeps_none_and_true_alive():
+def test_installed_pyside_keeps_none_and_true_alive(qapp):
     """PySide6 6.12.0 on Python 3.11 drops a reference to None on every Python slot or virtual call and
     one to True on every emit(); the window then aborts ("Fatal Python error: none_dealloc") after a while.
     """
     import sys
 
     from PySide6.QtCore import QObject, QTimer, Signal
-    from PySide6.QtWidgets import QApplication
 
     class Source(QObject):
         fired = Signal(object)
 
-    app = QApplication.instance()
+    app = qapp
     source = Source()
     received: list[object] = []
     source.fired.connect(received.append)
