@@ -116,7 +116,8 @@ def take(out: Path, work: Path) -> int:
     pump(lambda: not window.job_model.summary().active, timeout=600, what="jobs finished")
 
     # 3. Elements: the house's spatial tree, a wall with its property sets.
-    haus_model = next(m for m in window.model_list.models() if m.name == "Projekt-FZK-Haus")
+    haus_job = next(j for j in window.job_model.jobs() if j.path.endswith("ifc4_archicad20_fzk_haus.ifc"))
+    haus_model = next(m for m in window.model_list.models() if m.id == haus_job.model_id)
     window.models_panel.select_model(haus_model.id)
     window.show_tab(1)
     panel = window.elements_panel

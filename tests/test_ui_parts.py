@@ -128,9 +128,9 @@ def test_progress_from_an_engine_thread_is_coalesced_per_job(qtbot):
 
 
 def test_job_table_shows_live_progress_and_marks_failures():
-    from ifc_desktop.jobs.info import JobInfo, JobState
     from PySide6.QtCore import Qt
 
+    from ifc_desktop.jobs.info import JobInfo, JobState
     from ifc_desktop.ui.job_model import COL_PROGRESS, COL_STAGE, COL_STATE, JobTableModel, ProgressRole
 
     model = JobTableModel()

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QEvent, QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
@@ -49,6 +49,8 @@ def make_window(qtbot, data_dir: Path) -> Iterator[Callable[..., MainWindow]]:
         window.shutdown()
         window.close()
         window.deleteLater()
+    # Delete the windows now rather than at interpreter exit.
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
 
 
 def drop_paths(window: MainWindow, paths: list[Path | str]) -> QDropEvent:
@@ -57,7 +59,7 @@ def drop_paths(window: MainWindow, paths: list[Path | str]) -> QDropEvent:
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     center = window.rect().center()
     enter = QDragEnterEvent(
-        QPointF(center), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+        center, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
     )
     QApplication.sendEvent(window, enter)
     drop = QDropEvent(
@@ -82,9 +84,14 @@ def wait_for_states(qtbot, window: MainWindow, expected: dict[str, str], timeout
     qtbot.waitUntil(check, timeout=timeout)
 
 
-def wait_for_model(qtbot, window: MainWindow, name: str, timeout: int = 30_000):
+def wait_for_model(qtbot, window: MainWindow, file_name: str, timeout: int = 30_000):
+    """The model (as listed on the left) that the job importing ``file_name`` went into."""
+
     def find():
-        return next((m for m in window.model_list.models() if m.name == name), None)
+        job = next((j for j in window.job_model.jobs() if Path(j.path).name == file_name), None)
+        if job is None or job.model_id is None:
+            return None
+        return next((m for m in window.model_list.models() if m.id == job.model_id), None)
 
     qtbot.waitUntil(lambda: find() is not None, timeout=timeout)
     return find()
