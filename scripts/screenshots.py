@@ -155,7 +155,7 @@ def take(out: Path, work: Path) -> int:
     settle()
     window.show_job_details(failed)
     dialog = window._details
-    dialog.resize(700, 560)
+    dialog.resize(720, 640)
     settle()
     background = window.grab()
     shot = QPixmap(background.size())

@@ -142,7 +142,8 @@ class ElementDetailsPanel(QWidget):
             for pset in sorted(group, key=lambda p: (p.name.lower(), p.source == "type")):
                 inherited = pset.source == "type"
                 name = f"{pset.name}  {FROM_TYPE}" if inherited else pset.name
-                pset_item = QTreeWidgetItem(header, [name, f"{len(pset.properties)} values"])
+                count = len(pset.properties)
+                pset_item = QTreeWidgetItem(header, [name, f"{count} value{'s' if count != 1 else ''}"])
                 pset_item.setForeground(1, QBrush(QColor(theme.MUTED)))
                 if inherited:
                     pset_item.setFont(0, self._italic)

@@ -133,13 +133,12 @@ class EmptyState(QWidget):
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         text = QLabel(
             "Drag .ifc or .ifczip files, or whole folders, anywhere onto this window.\n"
-            "Every import becomes a version of its model: browse elements, "
-            "see the history, go back to any version.",
+            "Every import becomes a version of its model: browse its elements,\n"
+            "see its history and go back to any version.",
             objectName="emptyText",
         )
         text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        text.setWordWrap(True)
-        text.setFixedWidth(560)
+        text.setWordWrap(False)
 
         self.sample_button = QPushButton(theme.icon("model"), "  Try the sample model")
         self.sample_button.setObjectName("primary")
