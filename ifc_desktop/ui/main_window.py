@@ -501,11 +501,20 @@ class MainWindow(QMainWindow):
             parts.append(f"{summary.failed} failed")
         if not summary.active and summary.succeeded:
             parts.append(f"{summary.succeeded} done")
-        self.status_label.setText("  ·  ".join(parts))
-        self.overall_progress.setVisible(summary.active)
-        self.overall_progress.setValue(int(summary.overall * 1000))
+        # Only touch what changed: a new label or tab text re-lays out the window, and this
+        # runs on every progress flush.
+        text = "  ·  ".join(parts)
+        if text != self.status_label.text():
+            self.status_label.setText(text)
+        if summary.active != self.overall_progress.isVisibleTo(self):
+            self.overall_progress.setVisible(summary.active)
+        value = int(summary.overall * 1000)
+        if value != self.overall_progress.value():
+            self.overall_progress.setValue(value)
         active = summary.running + summary.waiting
-        self.tabs.setTabText(TAB_JOBS, f"Jobs ({active})" if active else "Jobs")
+        tab_text = f"Jobs ({active})" if active else "Jobs"
+        if tab_text != self.tabs.tabText(TAB_JOBS):
+            self.tabs.setTabText(TAB_JOBS, tab_text)
 
     # -- job actions -------------------------------------------------------------------
 
