@@ -4,8 +4,9 @@
 
 Without a display it re-runs itself under ``xvfb-run`` (``apt-get install xvfb``).
 It uses a fresh temporary data folder and the sample files in ../shared/samples,
-and writes empty-state.png, jobs.png, elements.png, history.png and
-failed-job.png.
+and writes empty-state.png, jobs.png, elements.png, history.png,
+failed-job.png and compare.png (the FZK house against a copy edited with
+ifcopenshell). ``--only compare`` takes the compare screen alone.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default=str(REPO / "docs" / "screenshots"))
     parser.add_argument("--keep-data", action="store_true", help="keep the temporary data folder")
+    parser.add_argument("--only", choices=["compare"], help="take one screen only")
     args = parser.parse_args()
     if not os.environ.get("DISPLAY") and not os.environ.get("QT_QPA_PLATFORM") and shutil.which("xvfb-run"):
         command = ["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", sys.executable, *sys.argv]
@@ -39,13 +41,13 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="ifc-desktop-screens-"))
     try:
-        return take(out, work)
+        return take(out, work, args.only)
     finally:
         if not args.keep_data:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def take(out: Path, work: Path) -> int:
+def take(out: Path, work: Path, only: str | None = None) -> int:
     from PySide6.QtCore import QPoint, QRect, Qt
     from PySide6.QtGui import QColor, QPainter, QPixmap
 
@@ -86,14 +88,41 @@ def take(out: Path, work: Path) -> int:
     def states() -> dict[str, str]:
         return {Path(j.path).name: str(getattr(j.state, "value", j.state)) for j in window.job_model.jobs()}
 
+    haus = SAMPLES / "ifc4_archicad20_fzk_haus.ifc"
+    edited = work / "imports" / "AC20-FZK-Haus rev3.ifc"
+    edited.parent.mkdir(parents=True)
+    edit_haus(haus, edited)
+
+    def shoot_compare(model_id: int, older: int, newer: int) -> None:
+        window.show_comparison(model_id, older, newer)
+        panel = window.compare_panel
+        pump(lambda: panel.result is not None and not panel.is_busy(), what="comparison")
+        window.splitter.setSizes([240, WINDOW_SIZE[0] - 240])
+        panel.splitter.setSizes([236, 600])
+        panel.table_splitter.setSizes([700, 400])
+        panel.select_change(RENAMED_WALL)
+        settle()
+        save(window.grab(), "compare.png")
+
     # 1. First start.
     pump(lambda: window._jobs_known and window._models_known, what="start")
+    if only == "compare":
+        for path in (haus, edited):
+            window.import_paths([str(path)])
+            pump(lambda p=path: states().get(p.name) == "SUCCESS", what=path.name)
+        pump(lambda: any(m.version_count == 2 for m in window.model_list.models()), what="two versions")
+        model = next(m for m in window.model_list.models() if m.version_count == 2)
+        window.models_panel.select_model(model.id)
+        pump(lambda: window.history_panel.versions.counts_text(2).startswith("+"), what="change counts")
+        shoot_compare(model.id, 1, 2)
+        window.shutdown()
+        window.close()
+        return 0
     settle()
     save(window.grab(), "empty-state.png")
 
     # 2. Jobs running: a large synthetic tower, real samples, one broken file.
     tower = work / "imports" / "Tower block (synthetic).ifc"
-    tower.parent.mkdir(parents=True)
     write_model(tower, elements=12000, seed=7, project_name="Tower block")
     files = [
         tower,
@@ -180,13 +209,12 @@ def take(out: Path, work: Path) -> int:
     save(shot, "failed-job.png")
     dialog.close()
 
-    # 5. History: two more exports of the FZK house, then back to the second one.
-    haus = SAMPLES / "ifc4_archicad20_fzk_haus.ifc"
-    for n in (2, 3):
-        copy = work / "imports" / f"AC20-FZK-Haus rev{n}.ifc"
-        copy.write_bytes(haus.read_bytes().replace(b"\nDATA;", f"\nDATA;\n/* revision {n} */".encode(), 1))
-        window.import_paths([str(copy)])
-        pump(lambda c=copy: states().get(c.name) == "SUCCESS", what=f"revision {n}")
+    # 5. History: the same export again, then an edited one, then back to the second one.
+    copy = work / "imports" / "AC20-FZK-Haus rev2.ifc"
+    copy.write_bytes(haus.read_bytes().replace(b"\nDATA;", b"\nDATA;\n/* revision 2 */", 1))
+    for n, path in ((2, copy), (3, edited)):
+        window.import_paths([str(path)])
+        pump(lambda c=path: states().get(c.name) == "SUCCESS", what=f"revision {n}")
     pump(lambda: any(m.version_count == 3 for m in window.model_list.models()), what="three versions")
     model = next(m for m in window.model_list.models() if m.version_count == 3)
     window.models_panel.select_model(model.id)
@@ -197,12 +225,73 @@ def take(out: Path, work: Path) -> int:
     pump(lambda: any(m.id == model.id and m.current_version_number == 2 for m in window.model_list.models()))
     pump(lambda: window.history_panel.activity.count() == 4, what="revert in the activity")
     window.history_panel.select_number(2)
+    pump(lambda: window.history_panel.versions.counts_text(3).startswith("+"), what="change counts")
     settle()
     save(window.grab(), "history.png")
+
+    # 6. Compare: what the edited export changed.
+    shoot_compare(model.id, 2, 3)
 
     window.shutdown()
     window.close()
     return 0
+
+
+RENAMED_WALL = "2XPyKWY018sA1ygZKgQPtU"  # Wand-Int-ERDG-4: renamed and moved by 1 m
+
+
+def edit_haus(source: Path, target: Path) -> None:
+    """A week's worth of edits to the FZK house, made with ifcopenshell the way an authoring tool would."""
+    import ifcopenshell
+    import ifcopenshell.api.geometry
+    import ifcopenshell.api.material
+    import ifcopenshell.api.pset
+    import ifcopenshell.api.root
+    import ifcopenshell.api.spatial
+    import ifcopenshell.util.placement
+    import numpy as np
+
+    ifc = ifcopenshell.open(str(source))
+
+    def own_set(global_id: str, name: str):
+        element = ifc.by_guid(global_id)
+        return next(
+            rel.RelatingPropertyDefinition
+            for rel in element.IsDefinedBy
+            if rel.is_a("IfcRelDefinesByProperties") and rel.RelatingPropertyDefinition.Name == name
+        )
+
+    # A wall renamed and moved by one metre.
+    wall = ifc.by_guid(RENAMED_WALL)
+    wall.Name = "Wand-Int-ERDG-4 (Küche)"
+    matrix = ifcopenshell.util.placement.get_local_placement(wall.ObjectPlacement)
+    matrix[:3, 3] += (1.0, 0.0, 0.0)
+    ifcopenshell.api.geometry.edit_object_placement(ifc, product=wall, matrix=matrix, is_si=False)
+    # A door's U-value changed and an acoustic rating added (fresh property instances: exporters share them).
+    door_set = own_set("0pGAjlJMP3ifYPATVF5xAR", "Pset_DoorCommon")  # Innentuer-2
+    old = next(p for p in door_set.HasProperties if p.Name == "ThermalTransmittance")
+    u_value = ifc.createIfcPropertySingleValue(
+        old.Name, None, ifc.create_entity("IfcThermalTransmittanceMeasure", 1.3), None
+    )
+    rating = ifc.createIfcPropertySingleValue("AcousticRating", None, ifc.create_entity("IfcLabel", "32 dB"), None)
+    door_set.HasProperties = [u_value if p == old else p for p in door_set.HasProperties] + [rating]
+    # A door deleted, another wall in new material with a new volume.
+    ifcopenshell.api.root.remove_product(ifc, product=ifc.by_guid("1Oms875aH3Wg$9l65H2ZGw"))  # Innentuer-1
+    other = ifc.by_guid("3PfS__Y_DBAfq5naM6zD2Z")  # Wand-Int-ERDG-2
+    ifcopenshell.api.material.unassign_material(ifc, products=[other])
+    concrete = ifcopenshell.api.material.add_material(ifc, name="Stahlbeton C30/37")
+    ifcopenshell.api.material.assign_material(ifc, products=[other], type="IfcMaterial", material=concrete)
+    ifcopenshell.api.pset.edit_qto(ifc, qto=own_set(other.GlobalId, "BaseQuantities"), properties={"NetVolume": 2.5})
+    # A new floor slab in the attic.
+    storey = ifc.by_guid("273g3wqLzDtfYIl7qqkgcO")  # Dachgeschoss
+    slab = ifcopenshell.api.root.create_entity(ifc, ifc_class="IfcSlab", name="Galerie", predefined_type="FLOOR")
+    ifcopenshell.api.spatial.assign_container(ifc, products=[slab], relating_structure=storey)
+    placement = np.eye(4)
+    placement[:3, 3] = (2.0, 4.0, 2.9)
+    ifcopenshell.api.geometry.edit_object_placement(ifc, product=slab, matrix=placement, is_si=False)
+    qto = ifcopenshell.api.pset.add_qto(ifc, product=slab, name="Qto_SlabBaseQuantities")
+    ifcopenshell.api.pset.edit_qto(ifc, qto=qto, properties={"NetVolume": 2.16, "NetArea": 10.8})
+    ifc.write(str(target))
 
 
 if __name__ == "__main__":

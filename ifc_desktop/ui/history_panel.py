@@ -1,11 +1,16 @@
-"""The History tab: a model's versions, which one is current, revert, export, and the activity log."""
+"""The History tab: a model's versions, which one is current, revert, export, compare, and the activity log.
+
+Every version shows "+added −removed ~changed" against the version before it;
+the window computes those counts off the GUI thread and hands them over with
+``set_change_counts``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, QPoint, Qt, Signal
+from PySide6.QtGui import QAction, QBrush, QColor, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -13,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QSplitter,
     QTableView,
     QToolButton,
@@ -21,17 +27,21 @@ from PySide6.QtWidgets import (
 )
 
 from . import theme
+from .compare_models import ChangeCountsDelegate, CountsRole
 from .formatting import format_count, format_datetime, format_size
 
-COLUMNS = ("Version", "Imported", "Source file", "Application", "Elements", "Warnings")
-COL_VERSION, COL_DATE, COL_SOURCE, COL_APP, COL_ELEMENTS, COL_WARNINGS = range(len(COLUMNS))
+COLUMNS = ("Version", "Imported", "Source file", "Application", "Elements", "Changes", "Warnings")
+COL_VERSION, COL_DATE, COL_SOURCE, COL_APP, COL_ELEMENTS, COL_CHANGES, COL_WARNINGS = range(len(COLUMNS))
 VersionRole = Qt.ItemDataRole.UserRole + 1
+Counts = tuple[int, int, int]  # added, removed, changed against the previous version
 
 
 class VersionTableModel(QAbstractTableModel):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self._versions: list[Any] = []
+        self._counts: dict[int, Counts] = {}  # version number -> counts against the previous version
+        self._counting = False
         self._bold = QFont()
         self._bold.setWeight(QFont.Weight.DemiBold)
 
@@ -44,6 +54,8 @@ class VersionTableModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.ToolTipRole and section == COL_CHANGES:
+            return "Elements added (+), removed (−) and changed (~) since the previous version"
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.TextAlignmentRole:
             if section in (COL_ELEMENTS, COL_WARNINGS):
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -68,8 +80,15 @@ class VersionTableModel(QAbstractTableModel):
                 return version.application or "Unknown"
             if col == COL_ELEMENTS:
                 return format_count(version.element_count)
+            if col == COL_CHANGES:
+                counts = self._counts.get(version.number)
+                if counts is None:
+                    return "…" if self._counting else ""
+                return f"+{counts[0]:,} −{counts[1]:,} ~{counts[2]:,}"
             if col == COL_WARNINGS:
                 return str(len(version.warnings)) if version.warnings else "–"
+        if role == CountsRole and col == COL_CHANGES:
+            return self._counts.get(version.number)
         if role == Qt.ItemDataRole.DecorationRole and col == COL_VERSION:
             return theme.icon("check" if version.is_current else "history")
         if role == Qt.ItemDataRole.FontRole and version.is_current and col == COL_VERSION:
@@ -88,13 +107,53 @@ class VersionTableModel(QAbstractTableModel):
                 return version.source_path
             if col == COL_WARNINGS and version.warnings:
                 return "\n".join(version.warnings)
+            if col == COL_CHANGES:
+                return self._counts_tip(version)
         return None
 
-    def set_versions(self, versions: list[Any]) -> None:
+    def _counts_tip(self, version: Any) -> str | None:
+        counts = self._counts.get(version.number)
+        if counts is None:
+            return "Counting changes…" if self._counting else None
+        previous = self.previous_of(version.number)
+        if previous is None:
+            return f"First version: {counts[0]:,} elements"
+        added, removed, changed = counts
+        if not any(counts):
+            return f"Same elements as v{previous.number}. Double-click to compare."
+        return (
+            f"Since v{previous.number}: {added:,} added, {removed:,} removed, {changed:,} changed. "
+            "Double-click to compare."
+        )
+
+    def set_versions(self, versions: list[Any], keep_counts: bool = False) -> None:
         self.beginResetModel()
         # Newest first: the latest import is what people look for.
         self._versions = sorted(versions, key=lambda v: v.number, reverse=True)
+        if not keep_counts:
+            self._counts = {}
         self.endResetModel()
+
+    def set_counts(self, counts: dict[int, Counts], counting: bool = False) -> None:
+        self._counts = dict(counts)
+        self._counting = counting
+        if self._versions:
+            self.dataChanged.emit(self.index(0, COL_CHANGES), self.index(len(self._versions) - 1, COL_CHANGES))
+
+    def set_counting(self, counting: bool) -> None:
+        self.set_counts(self._counts, counting)
+
+    def counts(self) -> dict[int, Counts]:
+        return dict(self._counts)
+
+    def counts_text(self, number: int) -> str:
+        row = self.row_of_number(number)
+        return "" if row is None else self.index(row, COL_CHANGES).data()
+
+    def previous_of(self, number: int) -> Any:
+        """The version numbered just before ``number`` (None for the first)."""
+        earlier = [v for v in self._versions if v.number < number]
+        return max(earlier, key=lambda v: v.number) if earlier else None
 
     def versions(self) -> list[Any]:
         return list(self._versions)
@@ -121,11 +180,23 @@ class HistoryPanel(QWidget):
 
         self.revert_button = _button("revert", "Make current…", "Make the selected version the current one")
         self.export_button = _button("export", "Export IFC…", "Save the selected version's original IFC file")
-        self.compare_button = _button("compare", "Compare…", "Compare two versions (select two rows)")
+        self.compare_button = _button("compare", "Compare…", COMPARE_TIP)
         self.compare_button.setVisible(False)
         self.revert_button.clicked.connect(self._revert)
         self.export_button.clicked.connect(self._export)
         self.compare_button.clicked.connect(self._compare)
+
+        self.compare_previous_action = QAction(theme.icon("compare"), "Compare with previous version", self)
+        self.compare_current_action = QAction("Compare with current version", self)
+        self.compare_selected_action = QAction(theme.icon("compare"), "Compare selected versions", self)
+        self.revert_action = QAction(theme.icon("revert"), "Make current…", self)
+        self.export_action = QAction(theme.icon("export"), "Export IFC…", self)
+        self.compare_previous_action.triggered.connect(lambda _checked=False: self.compare_with_previous())
+        self.compare_current_action.triggered.connect(lambda _checked=False: self.compare_with_current())
+        self.compare_selected_action.triggered.connect(lambda _checked=False: self._compare())
+        self.revert_action.triggered.connect(lambda _checked=False: self._revert())
+        self.export_action.triggered.connect(lambda _checked=False: self._export())
+        self._compare_available = False
 
         self.summary = QLabel("", objectName="secondary")
         bar = QHBoxLayout()
@@ -146,11 +217,15 @@ class HistoryPanel(QWidget):
         self.table.setWordWrap(False)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(30)
-        self.table.doubleClicked.connect(lambda _index: self._revert())
+        self.table.doubleClicked.connect(self._double_clicked)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.table.setItemDelegateForColumn(COL_CHANGES, ChangeCountsDelegate(self.table))
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         header.setSectionResizeMode(COL_SOURCE, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((COL_VERSION, 130), (COL_DATE, 140), (COL_APP, 220), (COL_ELEMENTS, 90), (COL_WARNINGS, 80)):
+        widths = ((COL_VERSION, 130), (COL_DATE, 140), (COL_APP, 190), (COL_ELEMENTS, 80), (COL_CHANGES, 170))
+        for col, width in (*widths, (COL_WARNINGS, 80)):
             header.resizeSection(col, width)
         self.table.selectionModel().selectionChanged.connect(self._update_actions)
 
@@ -203,13 +278,16 @@ class HistoryPanel(QWidget):
 
     def set_compare_available(self, available: bool) -> None:
         """Show the Compare button once a compare view is connected to ``compare_requested``."""
+        self._compare_available = available
         self.compare_button.setVisible(available)
         self._update_actions()
 
     def set_history(self, model_id: int | None, versions: list[Any], events: list[Any]) -> None:
-        selected = {v.number for v in self.selected_versions()} if model_id == self.model_id else set()
+        same_model = model_id == self.model_id
+        selected = {v.number for v in self.selected_versions()} if same_model else set()
         self.model_id = model_id
-        self.versions.set_versions(versions)
+        # Counts of versions already on screen stay valid (versions never change); new ones follow.
+        self.versions.set_versions(versions, keep_counts=same_model)
         has_model = model_id is not None
         self.splitter.setVisible(has_model)
         self.placeholder.setVisible(not has_model)
@@ -225,6 +303,35 @@ class HistoryPanel(QWidget):
         if not selected and versions:
             self.table.selectRow(0)
         self._update_actions()
+
+    def set_change_counts(self, model_id: int, counts: dict[int, Counts], counting: bool = False) -> None:
+        """Counts against the previous version, by version number, for the model on screen."""
+        if model_id == self.model_id:
+            self.versions.set_counts(counts, counting)
+
+    def set_counting(self, model_id: int, counting: bool) -> None:
+        if model_id == self.model_id:
+            self.versions.set_counting(counting)
+
+    def compare_with_previous(self, number: int | None = None) -> bool:
+        """Compare a version (the selected one by default) with the one before it."""
+        version = self._one_selected() if number is None else self._version(number)
+        previous = self.versions.previous_of(version.number) if version is not None else None
+        if previous is None or self.model_id is None or not self._compare_available:
+            return False
+        self.compare_requested.emit(self.model_id, previous.number, version.number)
+        return True
+
+    def compare_with_current(self, number: int | None = None) -> bool:
+        version = self._one_selected() if number is None else self._version(number)
+        current = next((v for v in self.versions.versions() if v.is_current), None)
+        if version is None or current is None or current.number == version.number or self.model_id is None:
+            return False
+        if not self._compare_available:
+            return False
+        older, newer = sorted((version.number, current.number))
+        self.compare_requested.emit(self.model_id, older, newer)
+        return True
 
     def selected_versions(self) -> list[Any]:
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
@@ -262,7 +369,30 @@ class HistoryPanel(QWidget):
         one = len(selected) == 1
         self.revert_button.setEnabled(one and not selected[0].is_current)
         self.export_button.setEnabled(one)
-        self.compare_button.setEnabled(len(selected) in (1, 2) and self.versions.rowCount() > 1)
+        self.revert_action.setEnabled(self.revert_button.isEnabled())
+        self.export_action.setEnabled(one)
+        previous = self.versions.previous_of(selected[0].number) if one else None
+        current = next((v for v in self.versions.versions() if v.is_current), None)
+        self.compare_previous_action.setEnabled(previous is not None)
+        self.compare_previous_action.setText(
+            f"Compare with previous version (v{previous.number})" if previous else "Compare with previous version"
+        )
+        self.compare_current_action.setEnabled(one and current is not None and not selected[0].is_current)
+        self.compare_current_action.setText(
+            f"Compare with current version (v{current.number})" if current else "Compare with current version"
+        )
+        self.compare_selected_action.setEnabled(len(selected) == 2)
+        if len(selected) == 2:
+            older, newer = sorted(v.number for v in selected)
+            self.compare_button.setEnabled(True)
+            self.compare_button.setToolTip(f"Compare v{older} with v{newer}")
+        else:
+            self.compare_button.setEnabled(previous is not None)
+            self.compare_button.setToolTip(
+                f"Compare v{selected[0].number} with the version before it (v{previous.number}). {COMPARE_TIP}"
+                if previous is not None
+                else COMPARE_TIP
+            )
         if one:
             v = selected[0]
             schema = v.schema_read
@@ -291,21 +421,53 @@ class HistoryPanel(QWidget):
             self.export_requested.emit(selected[0])
 
     def _compare(self) -> None:
+        """Two versions selected: compare them; one: compare it with the version before it."""
         if self.model_id is None:
             return
         selected = self.selected_versions()
         if len(selected) == 2:
             older, newer = sorted(v.number for v in selected)
+            self.compare_requested.emit(self.model_id, older, newer)
         elif len(selected) == 1:
-            current = next((v for v in self.versions.versions() if v.is_current), None)
-            other = selected[0].number
-            base = current.number if current is not None and current.number != other else None
-            if base is None:
-                return
-            older, newer = sorted((base, other))
-        else:
+            self.compare_with_previous()
+
+    def _double_clicked(self, index: QModelIndex) -> None:
+        if not index.isValid():
             return
-        self.compare_requested.emit(self.model_id, older, newer)
+        version = self.versions.version_at(index.row())
+        if self._compare_available:
+            self.compare_with_previous(version.number)
+        elif not version.is_current:
+            self._revert()
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.table.indexAt(pos)
+        if not index.isValid() or self.model_id is None:
+            return
+        if index.row() not in {i.row() for i in self.table.selectionModel().selectedRows()}:
+            self.table.selectRow(index.row())
+        menu = QMenu(self)
+        if self._compare_available:
+            if len(self.selected_versions()) == 2:
+                menu.addAction(self.compare_selected_action)
+            else:
+                menu.addAction(self.compare_previous_action)
+                menu.addAction(self.compare_current_action)
+            menu.addSeparator()
+        menu.addAction(self.revert_action)
+        menu.addAction(self.export_action)
+        menu.exec(self.table.viewport().mapToGlobal(pos))
+
+    def _one_selected(self) -> Any:
+        selected = self.selected_versions()
+        return selected[0] if len(selected) == 1 else None
+
+    def _version(self, number: int) -> Any:
+        row = self.versions.row_of_number(number)
+        return self.versions.version_at(row) if row is not None else None
+
+
+COMPARE_TIP = "Select one version to compare it with the one before it, or two versions to compare them."
 
 
 def _button(icon_name: str, text: str, tip: str) -> QToolButton:

@@ -3,6 +3,9 @@
 Threads: the GUI thread only paints and reacts. Store queries run on the
 ``store`` executor, job-engine commands (submit, cancel, retry, shutdown) on the
 ``engine`` executor, and engine events arrive through the ``EngineBridge``.
+Comparisons (and their exports) and the history's change counts take seconds
+on large models, so each has its own executor with its own read connection:
+browsing elements never waits behind them.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from .. import APP_NAME
 from ..logging_setup import log_dir
 from . import theme
 from .bridge import EngineBridge
+from .compare_panel import ComparePanel
 from .dialogs import AboutDialog, SettingsDialog, open_folder
 from .drop import DropResult, collect_ifc_files, is_ifc_path, refusal_message
 from .elements_panel import ElementsPanel
@@ -53,6 +57,7 @@ log = logging.getLogger(__name__)
 
 TAB_JOBS, TAB_ELEMENTS, TAB_HISTORY = range(3)
 PAGE_EMPTY, PAGE_MAIN = range(2)
+HISTORY_LIST, HISTORY_COMPARE = range(2)
 SHUTDOWN_TIMEOUT = 5.0
 
 
@@ -88,8 +93,13 @@ class MainWindow(QMainWindow):
         self.bridge = EngineBridge(self)
         self.store_exec = SerialExecutor("store", self._open_store, lambda store: store.close(), self)
         self.engine_exec = SerialExecutor("engine", self._create_engine, None, self)
-        self.store_exec.error.connect(self._executor_error)
-        self.engine_exec.error.connect(self._executor_error)
+        self.compare_exec = SerialExecutor("compare", self._open_reader, lambda store: store.close(), self)
+        self.counts_exec = SerialExecutor("history counts", self._open_reader, lambda store: store.close(), self)
+        for executor in (self.store_exec, self.engine_exec, self.compare_exec, self.counts_exec):
+            executor.error.connect(self._executor_error)
+        # Per model: (previous version id, version id) -> counts; only the counts thread touches these.
+        self._count_caches: dict[int, dict[tuple[int, int], tuple[int, int, int]]] = {}
+        self._counts_request = 0
 
         self.job_model = JobTableModel(self)
         self.model_list = ModelListModel(self)
@@ -110,6 +120,13 @@ class MainWindow(QMainWindow):
         self.jobs_panel = JobsPanel(self.job_model)
         self.elements_panel = ElementsPanel(self.store_exec)
         self.history_panel = HistoryPanel()
+        self.history_panel.set_compare_available(True)
+        self.compare_panel = ComparePanel(self.compare_exec)
+        self.compare_panel.default_folder = lambda: self.settings.last_folder
+        self.history_stack = QStackedWidget()
+        self.history_stack.setObjectName("historyStack")
+        self.history_stack.addWidget(self.history_panel)
+        self.history_stack.addWidget(self.compare_panel)
 
         self.tabs = QTabWidget()
         self.tabs.setObjectName("centerTabs")
@@ -117,7 +134,7 @@ class MainWindow(QMainWindow):
         self.tabs.setIconSize(QSize(16, 16))
         self.tabs.addTab(self.jobs_panel, theme.icon("jobs"), "Jobs")
         self.tabs.addTab(self.elements_panel, theme.icon("elements"), "Elements")
-        self.tabs.addTab(self.history_panel, theme.icon("history"), "History")
+        self.tabs.addTab(self.history_stack, theme.icon("history"), "History")
 
         tabs_holder = QWidget()
         tabs_layout = QVBoxLayout(tabs_holder)
@@ -272,6 +289,9 @@ class MainWindow(QMainWindow):
         self.history_panel.revert_requested.connect(self.revert)
         self.history_panel.export_requested.connect(self.export_version)
         self.history_panel.compare_requested.connect(self.compare_requested)
+        self.compare_requested.connect(self.show_comparison)
+        self.compare_panel.back_requested.connect(self.show_history_list)
+        self.compare_panel.message.connect(lambda text, kind: self.notice.show_message(text, kind, 10000))
 
         self.empty_state.import_sample.connect(self.import_sample)
         self.empty_state.import_files.connect(self.choose_files)
@@ -316,6 +336,13 @@ class MainWindow(QMainWindow):
         self.engine = engine
         return engine
 
+    def _open_reader(self):
+        """A second connection to the database, for long reads on their own thread."""
+        self._store_ready.wait(60)
+        from ..store import Store
+
+        return Store.open(self.data_dir, migrate=False)
+
     def _engine_failed(self, message: str) -> None:
         self.notice.show_message(f"Imports are unavailable: the job engine did not start ({message}).", "error", 0)
 
@@ -333,6 +360,9 @@ class MainWindow(QMainWindow):
             self.engine_exec.submit(lambda engine: engine.shutdown(timeout=SHUTDOWN_TIMEOUT) if engine else None)
         self.engine_exec.shutdown(timeout=SHUTDOWN_TIMEOUT + 10)
         self.store_exec.shutdown(timeout=10)
+        # A comparison still running is not waited for long: nothing is written, the thread is a daemon.
+        self.compare_exec.shutdown(timeout=5)
+        self.counts_exec.shutdown(timeout=5)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._shut_down:
@@ -586,6 +616,8 @@ class MainWindow(QMainWindow):
         self.models_loaded.emit(models)
 
     def _model_selected(self, model_id: int | None) -> None:
+        if self.history_stack.currentIndex() == HISTORY_COMPARE and self.compare_panel.model_id() != model_id:
+            self.show_history_list()
         if model_id is None:
             self.history_panel.set_history(None, [], [])
             self.elements_panel.set_version(None)
@@ -602,7 +634,52 @@ class MainWindow(QMainWindow):
         self.history_panel.set_history(model_id, versions, events)
         current = next((v for v in versions if v.is_current), None)
         self.elements_panel.set_version(current)
+        self._count_changes(model_id)
         self.history_loaded.emit(model_id)
+
+    def _count_changes(self, model_id: int) -> None:
+        """ "+added −removed ~changed" of every version, against the previous one, off the GUI thread.
+
+        Counts are cached per model (versions never change), so after an import
+        only the new version is counted. A request that a newer one has made
+        stale (another model selected meanwhile) is skipped before it starts.
+        """
+        self._counts_request += 1
+        request = self._counts_request
+        cache = self._count_caches.setdefault(model_id, {})
+        self.history_panel.set_counting(model_id, True)
+
+        def run(store) -> dict[int, tuple[int, int, int]] | None:
+            if request != self._counts_request:
+                return None
+            from ..store.compare import change_counts_against_previous
+
+            return change_counts_against_previous(store, model_id, cache=cache)
+
+        def done(counts: dict[int, tuple[int, int, int]] | None) -> None:
+            if counts is not None:
+                self.history_panel.set_change_counts(model_id, counts, counting=False)
+
+        def failed(exc: BaseException) -> None:
+            self.history_panel.set_counting(model_id, False)
+            log.warning("could not count the changes of model %s: %s", model_id, exc)
+
+        self.counts_exec.submit(run, done, failed, label="count changes")
+
+    def show_comparison(self, model_id: int, older: int, newer: int) -> None:
+        """Open the compare view in the History tab (the comparison runs in the background)."""
+        self._show_main()
+        self.tabs.setCurrentIndex(TAB_HISTORY)
+        self.history_stack.setCurrentIndex(HISTORY_COMPARE)
+        self.compare_panel.compare(model_id, older, newer, self._model_name(model_id))
+        self.compare_panel.table.setFocus()
+
+    def show_history_list(self) -> None:
+        self.history_stack.setCurrentIndex(HISTORY_LIST)
+        self.history_panel.table.setFocus()
+
+    def is_comparing(self) -> bool:
+        return self.history_stack.currentIndex() == HISTORY_COMPARE
 
     def revert(self, model_id: int, number: int) -> None:
         model = self.models_panel.current_model()
@@ -749,6 +826,8 @@ class MainWindow(QMainWindow):
             "main_splitter": self.splitter,
             "elements_splitter": self.elements_panel.splitter,
             "history_splitter": self.history_panel.splitter,
+            "compare_splitter": self.compare_panel.splitter,
+            "compare_table_splitter": self.compare_panel.table_splitter,
         }
 
 

@@ -20,6 +20,12 @@ SUCCESS = "#0e700e"
 MUTED = "#616161"
 WARNING = "#9d5d00"
 
+# Change kinds in the compare view: text colour and a light background for pills and cards.
+ADDED_FG, ADDED_BG = "#0e700e", "#dff6dd"
+REMOVED_FG, REMOVED_BG = "#a4262c", "#fde7e9"
+CHANGED_FG, CHANGED_BG = "#8a5300", "#fff4ce"
+KIND_COLORS = {"added": (ADDED_FG, ADDED_BG), "removed": (REMOVED_FG, REMOVED_BG), "changed": (CHANGED_FG, CHANGED_BG)}
+
 
 def resources_dir() -> Path:
     bundle = getattr(sys, "_MEIPASS", None)
