@@ -106,6 +106,9 @@ class ComparePanel(QWidget):
         layout.addLayout(self.header)
         layout.addWidget(self.pages, 1)
 
+        # It shares the History tab's stack with the version list: never let it set the window's minimum width.
+        self.setMinimumSize(360, 240)
+
         back = QShortcut(QKeySequence(QKeySequence.StandardKey.Back), self)
         back.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         back.activated.connect(self.back_requested)
