@@ -26,18 +26,21 @@ def compare_versions(store: Store, model_id: int, v1: int, v2: int, *, tolerance
     with _bulk_allocation():
         old = store.load_elements(old_version.id, with_psets=True)
         new = store.load_elements(new_version.id, with_psets=True)
-        return diff_elements(
-            old,
-            new,
-            tolerance=tolerance,
-            length_unit=new_version.length_unit,
-            old_length_scale=old_version.length_scale,
-            new_length_scale=new_version.length_scale,
-            old_units=old_version.units,
-            new_units=new_version.units,
-            old_label=_label(old_version),
-            new_label=_label(new_version),
-        )
+        try:
+            return diff_elements(
+                old,
+                new,
+                tolerance=tolerance,
+                length_unit=new_version.length_unit,
+                old_length_scale=old_version.length_scale,
+                new_length_scale=new_version.length_scale,
+                old_units=old_version.units,
+                new_units=new_version.units,
+                old_label=_label(old_version),
+                new_label=_label(new_version),
+            )
+        finally:
+            release(old, new)
 
 
 def change_counts_against_previous(
@@ -60,17 +63,20 @@ def change_counts_against_previous(
     def elements(version: VersionInfo) -> list[Element]:
         if version.id not in loaded:
             for stale in [key for key in loaded if key != version.id][:-1]:
-                del loaded[stale]
+                release(loaded.pop(stale))
             loaded[version.id] = store.load_elements(version.id, with_psets=False)
         return loaded[version.id]
 
     with _bulk_allocation():
-        for index, version in enumerate(versions):
-            previous = versions[index - 1] if index else None
-            key = (previous.id if previous else 0, version.id)
-            if key not in cache:
-                cache[key] = _counts(store, previous, version, elements)
-            counts[version.number] = cache[key]
+        try:
+            for index, version in enumerate(versions):
+                previous = versions[index - 1] if index else None
+                key = (previous.id if previous else 0, version.id)
+                if key not in cache:
+                    cache[key] = _counts(store, previous, version, elements)
+                counts[version.number] = cache[key]
+        finally:
+            release(*loaded.values())
     return counts
 
 
@@ -88,13 +94,33 @@ def _counts(
     else:
         old = store.load_elements(previous.id, with_psets=True)
         new = store.load_elements(version.id, with_psets=True)
-    return count_changes(
-        old,
-        new,
-        old_length_scale=previous.length_scale,
-        new_length_scale=version.length_scale,
-        confirm=not same_unit,
-    ).as_tuple()
+    try:
+        return count_changes(
+            old,
+            new,
+            old_length_scale=previous.length_scale,
+            new_length_scale=version.length_scale,
+            confirm=not same_unit,
+        ).as_tuple()
+    finally:
+        if not same_unit:
+            release(old, new)
+
+
+RELEASE_SLICE = 2000
+
+
+def release(*element_lists: list[Element]) -> None:
+    """Empty loaded element lists a slice at a time.
+
+    Freeing a 50k-element version in one go is one long C-level cascade that
+    holds the GIL for about a quarter of a second; the window's thread, sharing
+    the process, would stall that long. Between slices other threads get
+    their turn. Elements still referenced elsewhere (by a DiffResult) live on.
+    """
+    for items in element_lists:
+        while items:
+            del items[-RELEASE_SLICE:]
 
 
 @contextmanager

@@ -9,6 +9,7 @@ two large versions neither freezes the window nor holds up the element browser.
 
 from __future__ import annotations
 
+import gc
 import re
 import time
 from collections import OrderedDict
@@ -57,7 +58,7 @@ from .compare_models import (
     search_texts,
 )
 from .compare_summary import CompareSummary
-from .executor import SerialExecutor, Task
+from .executor import SerialExecutor, Task, long_lived_results
 from .formatting import format_count, format_duration
 from .widgets import NoticeBar
 
@@ -334,8 +335,10 @@ class ComparePanel(QWidget):
         def run(store: Any) -> tuple[DiffResult, list[str], float]:
             from ..store.compare import compare_versions
 
-            result = compare_versions(store, model_id, older, newer)
-            return result, search_texts(result.changes), time.perf_counter() - started
+            with long_lived_results():
+                result = compare_versions(store, model_id, older, newer)
+                texts = search_texts(result.changes)
+            return result, texts, time.perf_counter() - started
 
         self._task = self.executor.submit(
             run, lambda done: self._finished(key, done), lambda exc: self._failed(key, exc), label="compare versions"
@@ -423,7 +426,12 @@ class ComparePanel(QWidget):
             button.setEnabled(self.result is not None)
             self.message.emit(f"Could not save {target.name}: {exc}", "error")
 
-        self.executor.submit(lambda _store: writer(result, target), done, failed, label="export comparison")
+        def write(_store: Any) -> None:
+            # The workbook is garbage with reference cycles once saved; only it is left for the collector.
+            gc.freeze()
+            writer(result, target)
+
+        self.executor.submit(write, done, failed, label="export comparison")
 
     # -- results -------------------------------------------------------------------------------
 

@@ -9,10 +9,12 @@ that thread only.
 
 from __future__ import annotations
 
+import gc
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -23,6 +25,40 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Context = Any
+
+
+_gc_lock = threading.Lock()
+_gc_depth = 0
+_gc_was_enabled = False
+
+
+@contextmanager
+def long_lived_results() -> Iterator[None]:
+    """Bulk work whose results stay in memory (a comparison, change counts).
+
+    The cyclic garbage collector is paused while it runs, and what exists at the
+    end is moved out of future collections (``gc.freeze``). Otherwise the first
+    collection after a few million new objects walks them all: half a second
+    holding the GIL, in whichever thread triggers it, the GUI thread included.
+    Frozen objects are still freed by reference counting when dropped; only
+    reference cycles among them are never collected, and these results hold
+    none. Safe to nest and to use from several threads at once.
+    """
+    global _gc_depth, _gc_was_enabled
+    with _gc_lock:
+        if _gc_depth == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_depth += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_depth -= 1
+            if _gc_depth == 0:
+                gc.freeze()
+                if _gc_was_enabled:
+                    gc.enable()
 
 
 class Task(Generic[T]):

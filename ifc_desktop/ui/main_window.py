@@ -44,7 +44,7 @@ from .compare_panel import ComparePanel
 from .dialogs import AboutDialog, SettingsDialog, open_folder
 from .drop import DropResult, collect_ifc_files, is_ifc_path, refusal_message
 from .elements_panel import ElementsPanel
-from .executor import SerialExecutor
+from .executor import SerialExecutor, long_lived_results
 from .history_panel import HistoryPanel
 from .job_details import JobDetailsDialog
 from .job_model import JobTableModel
@@ -654,7 +654,8 @@ class MainWindow(QMainWindow):
                 return None
             from ..store.compare import change_counts_against_previous
 
-            return change_counts_against_previous(store, model_id, cache=cache)
+            with long_lived_results():
+                return change_counts_against_previous(store, model_id, cache=cache)
 
         def done(counts: dict[int, tuple[int, int, int]] | None) -> None:
             if counts is not None:
