@@ -293,3 +293,7 @@ def test_details_mark_added_properties_and_moves_and_duplicates_do_not_stop_it(q
         panel.swap_button.click()
     assert swapped.args[0].counts.as_tuple() == (0, 1, 2)
     assert panel.title.text() == "Compare v2 → v1"
+
+    # No model selected any more: the comparison of the old one closes.
+    window._model_selected(None)
+    assert not window.is_comparing()

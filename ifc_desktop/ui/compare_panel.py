@@ -427,9 +427,14 @@ class ComparePanel(QWidget):
             self.message.emit(f"Could not save {target.name}: {exc}", "error")
 
         def write(_store: Any) -> None:
-            # The workbook is garbage with reference cycles once saved; only it is left for the collector.
+            # What exists now stays out of the collections the workbook's many objects trigger; once
+            # saved, the workbook is garbage with reference cycles, collected here (a short walk: only
+            # objects made since the freeze are looked at).
             gc.freeze()
-            writer(result, target)
+            try:
+                writer(result, target)
+            finally:
+                gc.collect()
 
         self.executor.submit(write, done, failed, label="export comparison")
 

@@ -292,6 +292,7 @@ class MainWindow(QMainWindow):
         self.compare_requested.connect(self.show_comparison)
         self.compare_panel.back_requested.connect(self.show_history_list)
         self.compare_panel.message.connect(lambda text, kind: self.notice.show_message(text, kind, 10000))
+        self.compare_panel.comparison_shown.connect(self._comparison_shown)
 
         self.empty_state.import_sample.connect(self.import_sample)
         self.empty_state.import_files.connect(self.choose_files)
@@ -674,6 +675,14 @@ class MainWindow(QMainWindow):
         self.history_stack.setCurrentIndex(HISTORY_COMPARE)
         self.compare_panel.compare(model_id, older, newer, self._model_name(model_id))
         self.compare_panel.table.setFocus()
+
+    def _comparison_shown(self, result: Any) -> None:
+        c = result.counts
+        self.statusBar().showMessage(
+            f"Compared {result.old_label} with {result.new_label}: "
+            f"{c.added:,} added, {c.removed:,} removed, {c.changed:,} changed.",
+            8000,
+        )
 
     def show_history_list(self) -> None:
         self.history_stack.setCurrentIndex(HISTORY_LIST)
