@@ -20,6 +20,7 @@ import ifcopenshell.util.unit
 from . import placement
 from .errors import BadInput, UnsupportedFormat
 from .opener import PreparedFile
+from .parser_log import ParserLog, log_of
 from .progress import StageReporter
 from .properties import PropertyReader
 from .snapshot import (
@@ -52,39 +53,48 @@ _STOREY = "IfcBuildingStorey"
 
 
 def open_ifc(prepared: PreparedFile) -> ifcopenshell.file:
-    """``ifcopenshell.open`` with its errors turned into messages for a person."""
+    """``ifcopenshell.open`` with its errors, and the damage it works around, turned into messages for a person."""
     name = prepared.original.name
+    log = ParserLog()
     try:
-        return ifcopenshell.open(str(prepared.readable_path))
+        # format=".ifc": the opener has checked the bytes are STEP, whatever the file's extension says.
+        ifc = ifcopenshell.open(str(prepared.readable_path), format=".ifc", logger=log.logger)
     except ifcopenshell.SchemaError as exc:
         raise UnsupportedFormat(f"{name!r} uses a schema that is not supported: {exc}.") from None
     except NotImplementedError as exc:
         raise UnsupportedFormat(f"{name!r} cannot be read: {exc}") from None
     except ifcopenshell.Error as exc:
-        raise BadInput(_syntax_message(name, str(exc), prepared.readable_path), _parser_log()) from None
+        raise BadInput(_syntax_message(name, str(exc), prepared.readable_path, log.text()), log.text()) from None
     except (UnicodeDecodeError, ValueError) as exc:
-        raise BadInput(f"{name!r} could not be read: {exc}.", _parser_log()) from None
-
-
-def _parser_log() -> str:
-    try:
-        return ifcopenshell.get_log() or ""
-    except Exception:
-        return ""
+        raise BadInput(f"{name!r} could not be read: {exc}.", log.text()) from None
+    log.attach(ifc)
+    log.check_entities(name, ifc.schema_identifier)
+    if ifc.get_max_id() == 0:
+        raise BadInput(f"{name!r} contains no data: its DATA section is missing or empty.")
+    return ifc
 
 
 _OFFSET_RE = re.compile(r"token (.{0,80}?) at offset (\d+)")
 
 
-def _syntax_message(name: str, error: str, path: Path) -> str:
+# The reader keeps entity numbers in 32-bit signed integers.
+_MAX_ENTITY_ID = 2**31 - 1
+
+
+def _syntax_message(name: str, error: str, path: Path, log: str) -> str:
     if "header" in error.lower():
         return f"{name!r} is not a valid IFC file: its header (FILE_DESCRIPTION, FILE_NAME, FILE_SCHEMA) is damaged."
-    match = _OFFSET_RE.search(_parser_log())
+    match = _OFFSET_RE.search(log)
     if not match:
         return f"{name!r} is damaged: the IFC reader reported a syntax error ({error})."
-    token, offset = match.group(1), int(match.group(2))
+    token, offset = match.group(1).strip(), int(match.group(2))
     line, column = _line_and_column(path, offset)
-    return f"{name!r} is damaged: syntax error at line {line}, column {column} (unexpected {token.strip()!r})."
+    if token.isdigit() and int(token) > _MAX_ENTITY_ID:
+        return (
+            f"{name!r} uses the entity number #{token} (line {line}), larger than the largest the IFC reader "
+            f"supports (#{_MAX_ENTITY_ID}); the file was probably damaged or written by a faulty exporter."
+        )
+    return f"{name!r} is damaged: syntax error at line {line}, column {column} (unexpected {token!r})."
 
 
 def _line_and_column(path: Path, offset: int) -> tuple[int, int]:
@@ -153,6 +163,9 @@ class Extraction:
             self.warnings.append(
                 f"{self._empty_relations} relationship(s) in the file point to nothing; they were ignored."
             )
+        log = log_of(self.ifc)
+        if log is not None and (unread := log.value_warning()):
+            self.warnings.append(unread)
         return Snapshot(header, project, elements, self.warnings, self.source_name)
 
     def _header(self) -> HeaderInfo:
