@@ -74,7 +74,7 @@ def open_ifc(prepared: PreparedFile) -> ifcopenshell.file:
     return ifc
 
 
-_OFFSET_RE = re.compile(r"token (.{0,80}?) at offset (\d+)")
+_OFFSET_RE = re.compile(r"(?:token (.{0,80}?)|Unexpected '(.{0,80}?)') at offset (\d+)")
 
 
 # The reader keeps entity numbers in 32-bit signed integers.
@@ -86,8 +86,9 @@ def _syntax_message(name: str, error: str, path: Path, log: str) -> str:
         return f"{name!r} is not a valid IFC file: its header (FILE_DESCRIPTION, FILE_NAME, FILE_SCHEMA) is damaged."
     match = _OFFSET_RE.search(log)
     if not match:
-        return f"{name!r} is damaged: the IFC reader reported a syntax error ({error})."
-    token, offset = match.group(1).strip(), int(match.group(2))
+        said = log.strip().splitlines()[0][:160] if log.strip() else error
+        return f"{name!r} is damaged: the IFC reader reported a syntax error ({said})."
+    token, offset = _printable((match.group(1) or match.group(2) or "").strip()), int(match.group(3))
     line, column = _line_and_column(path, offset)
     if token.isdigit() and int(token) > _MAX_ENTITY_ID:
         return (
@@ -95,6 +96,14 @@ def _syntax_message(name: str, error: str, path: Path, log: str) -> str:
             f"supports (#{_MAX_ENTITY_ID}); the file was probably damaged or written by a faulty exporter."
         )
     return f"{name!r} is damaged: syntax error at line {line}, column {column} (unexpected {token!r})."
+
+
+def _printable(token: str) -> str:
+    """The parser hands undecodable bytes over as surrogates; show those as byte values."""
+    if token.isprintable():
+        return token
+    raw = token.encode("utf-8", "surrogateescape")
+    return " ".join(f"byte 0x{b:02X}" if b < 0x20 or b > 0x7E else chr(b) for b in raw)
 
 
 def _line_and_column(path: Path, offset: int) -> tuple[int, int]:
