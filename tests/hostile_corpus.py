@@ -607,6 +607,21 @@ def probe(path: str, temp_dir: str) -> dict:
             prepared.cleanup()
 
 
+def fuzz_probe(data: bytes, name: str) -> dict:
+    """``probe`` on ``data`` written to a fresh folder; reports temporary files it left behind."""
+    import shutil
+
+    folder = Path(tempfile.mkdtemp(prefix="fuzz-"))
+    try:
+        path = folder / name
+        path.write_bytes(data)
+        result = probe(str(path), str(folder / "import temp"))
+        result["leftovers"] = [str(p) for p in leftovers(folder / "import temp")]
+        return result
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def import_result(path: str, data_dir: str, fault: str | None = None, job_id: int | None = None) -> dict:
     """``run_import`` in a worker, its outcome as plain data (like ``probe``)."""
     from ifc_desktop.core.errors import ImportFailure
