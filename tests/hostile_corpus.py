@@ -14,10 +14,12 @@ each, so leftovers can be seen, and a parser crash takes down only one worker.
 from __future__ import annotations
 
 import gzip
+import json
 import multiprocessing
 import os
 import random
 import re
+import sqlite3
 import struct
 import tempfile
 import traceback
@@ -550,8 +552,10 @@ def check(case_or_expect: Case | Expect, result: dict, path: Path | None = None)
         return [f"expected {expect.outcome}, got {result}"]
     if expect.outcome == FAILURE:
         message = result.get("message") or ""
-        if result.get("error") != expect.error and not (
-            expect.error == "BadInput" and result.get("error") == "UnsupportedFormat"
+        if (
+            "error" in result
+            and result["error"] != expect.error
+            and not (expect.error == "BadInput" and result["error"] == "UnsupportedFormat")
         ):
             problems.append(f"expected {expect.error}, got {result.get('error')}: {message}")
         if not result.get("permanent"):
@@ -644,6 +648,18 @@ def import_into_new_store(path: str, data_dir: str) -> dict:
 
     Store.open(Path(data_dir), migrate=True).close()
     return import_result(path, data_dir)
+
+
+def job_result(job, data_dir: Path) -> dict:
+    """A finished job of the engine as plain data comparable with ``probe`` (no failure class)."""
+    if job.state.value == "SUCCESS":
+        with sqlite3.connect(Path(data_dir) / "history.sqlite") as db:
+            row = db.execute("SELECT element_count, warnings FROM versions WHERE id = ?", (job.version_id,)).fetchone()
+        count, warnings = row if row else (0, "[]")
+        return {"outcome": SUCCESS, "elements": count, "warnings": json.loads(warnings or "[]"), "job": job}
+    if job.state.value == "FAILURE":
+        return {"outcome": FAILURE, "permanent": job.error_permanent, "message": job.error_message or "", "job": job}
+    return {"outcome": job.state.value, "job": job}
 
 
 def _private_temp(folder: str, uid: int | None) -> None:
