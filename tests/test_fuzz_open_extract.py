@@ -136,6 +136,7 @@ def bases() -> dict[str, bytes]:
     return {name: hc.sample_bytes(name) for name in BASES}
 
 
+@pytest.mark.timeout(max(300, int(EXAMPLES * 0.25)))  # long runs by hand must not hit the suite's 300 s
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
