@@ -6,9 +6,8 @@ import multiprocessing
 import traceback
 from pathlib import Path
 
-from store_helpers import PROJECT_GID, make_snapshot, write_source
-
 from ifc_desktop.store import Store
+from tests.store_helpers import PROJECT_GID, make_snapshot, write_source
 
 VERSIONS_PER_WORKER = 6
 
@@ -22,9 +21,7 @@ def _worker(data_dir: str, worker: int, start, results) -> None:
             start.wait()
             for i in range(VERSIONS_PER_WORKER):
                 own = make_snapshot(walls=300, project_global_id=f"own{worker:019d}", edit=f"{worker}-{i}")
-                shared = make_snapshot(
-                    walls=300, project_global_id="shared0000000000000000", edit=f"{worker}-{i}"
-                )
+                shared = make_snapshot(walls=300, project_global_id="shared0000000000000000", edit=f"{worker}-{i}")
                 for snapshot, name in ((own, f"own {i}.ifc"), (shared, f"shared {i}.ifc")):
                     path, sha, size = write_source(folder, name)
                     store.save_version(snapshot, source_path=path, sha256=sha, size=size)
@@ -40,10 +37,7 @@ def test_processes_write_concurrently(tmp_path: Path) -> None:
     context = multiprocessing.get_context("spawn")
     start = context.Barrier(3)
     results = context.Queue()
-    workers = [
-        context.Process(target=_worker, args=(str(tmp_path), n, start, results), daemon=True)
-        for n in range(3)
-    ]
+    workers = [context.Process(target=_worker, args=(str(tmp_path), n, start, results), daemon=True) for n in range(3)]
     for process in workers:
         process.start()
     try:
@@ -63,9 +57,7 @@ def test_processes_write_concurrently(tmp_path: Path) -> None:
         same = models.pop(PROJECT_GID)
         assert same.version_count == 1  # identical bytes from three workers: one version
         for model in models.values():
-            assert [v.number for v in store.list_versions(model.id)] == list(
-                range(1, VERSIONS_PER_WORKER + 1)
-            )
+            assert [v.number for v in store.list_versions(model.id)] == list(range(1, VERSIONS_PER_WORKER + 1))
         with store.read() as conn:
             total = conn.exec_driver_sql("SELECT count(*) FROM elements").scalar()
         assert total == 3 * VERSIONS_PER_WORKER * 2 * 304 + 9

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from store_helpers import gid, make_snapshot, write_source
 
 from ifc_desktop.core.snapshot import (
     KIND_PSET,
@@ -17,6 +16,7 @@ from ifc_desktop.core.snapshot import (
     PropertySet,
 )
 from ifc_desktop.store import Store
+from tests.store_helpers import gid, make_snapshot, write_source
 
 
 @pytest.fixture
@@ -74,9 +74,7 @@ def awkward_element() -> Element:
                     "Text mit Ümlaut 名前": 'Wert\nmit Zeilenumbruch und "Anführung" \\ und \'',
                 },
             ),
-            PropertySet(
-                "Qto_DoorBaseQuantities", KIND_QTO, SOURCE_OCCURRENCE, {"Width": 0.885, "Height": 2.01}
-            ),
+            PropertySet("Qto_DoorBaseQuantities", KIND_QTO, SOURCE_OCCURRENCE, {"Width": 0.885, "Height": 2.01}),
             PropertySet("Pset_DoorCommon", KIND_PSET, SOURCE_TYPE, {"FireRating": "T90", "IsExternal": True}),
             PropertySet("Pset_Empty", KIND_PSET, SOURCE_TYPE, {}),
         ],

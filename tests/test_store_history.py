@@ -8,9 +8,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from store_helpers import PROJECT_GID, make_snapshot, write_source
 
 from ifc_desktop.store import Store, VersionInfo
+from tests.store_helpers import PROJECT_GID, make_snapshot, write_source
 
 
 @pytest.fixture
@@ -129,6 +129,12 @@ def test_new_model_is_forced_and_named_uniquely(store: Store, tmp_path: Path) ->
         make_snapshot(project_global_id="x" * 22, project_name=None, source_name="Büro 3.ifc"),
     )
     assert unnamed.model_name == "Büro 3"  # no project name: the file stem
+    numbered = save(
+        store,
+        tmp_path,
+        make_snapshot(project_global_id="z" * 22, project_name="0001", source_name="Duplex A.ifc"),
+    )
+    assert numbered.model_name == "Duplex A"  # Revit writes the project number as IfcProject.Name
     # No source name in the snapshot: the name of the file on disk.
     on_disk = save(
         store,
@@ -216,8 +222,7 @@ def test_failure_mid_write_leaves_nothing(store: Store, tmp_path: Path, monkeypa
 def test_foreign_keys_are_enforced(store: Store) -> None:
     with pytest.raises(Exception, match="FOREIGN KEY"), store.write() as conn:
         conn.exec_driver_sql(
-            "INSERT INTO history_events (model_id, kind, created_at, detail) "
-            "VALUES (999, 'x', '2020-01-01', '{}')"
+            "INSERT INTO history_events (model_id, kind, created_at, detail) VALUES (999, 'x', '2020-01-01', '{}')"
         )
 
 

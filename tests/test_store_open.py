@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
-from store_helpers import make_snapshot, write_source
 
 from ifc_desktop.store import Store, StoreCorrupt, StoreError, database_path, quarantine
+from tests.store_helpers import make_snapshot, write_source
 
 
 def test_not_a_database_raises_store_corrupt_naming_the_file(tmp_path: Path) -> None:
