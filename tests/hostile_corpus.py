@@ -716,3 +716,78 @@ def leftovers(*folders: Path) -> list[Path]:
         if folder.exists():
             found.extend(p for p in folder.rglob("*") if p.is_file())
     return found
+
+
+# -- a minimal app for the drills --------------------------------------------------------------
+
+
+def _memory(field: str = "VmRSS") -> int:
+    """This process's resident memory (VmRSS) or its peak (VmHWM) in bytes; Linux only, 0 elsewhere.
+
+    VmHWM, unlike getrusage's ru_maxrss, starts afresh at exec: ru_maxrss keeps the
+    peak of the forked parent's pages, which is the test runner's, not the app's.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def app_main(argv: list[str]) -> int:
+    """``python -m tests.hostile_corpus DATA_DIR [FILE ...]``: an app that imports and exits when idle.
+
+    It runs the job engine as the window does (two workers, default retries),
+    resumes what an earlier run left, queues the given files, and prints one
+    line per event a drill waits for: ``saving <job id>`` when a job starts
+    writing its version, then ``done <json>`` with the job states, the peak
+    resident memory of this process, and whether it imported ifcopenshell.
+    """
+    import sys
+    import threading
+
+    from ifc_desktop.jobs import JobEngine, JobListener
+
+    data_dir, files = Path(argv[0]), argv[1:]
+    printed = threading.Lock()
+
+    def say(line: str) -> None:
+        with printed:
+            print(line, flush=True)
+
+    class Saving(JobListener):
+        def on_progress(self, job_id, progress) -> None:
+            if progress.stage_name == "Saving" and progress.fraction == 0.0:
+                say(f"saving {job_id}")
+
+    engine = JobEngine(data_dir, workers=2, backoff_base=0.1)
+    engine.add_listener(Saving())
+    engine.start()
+    started_rss = _memory()
+    try:
+        if files:
+            engine.submit(files)
+        engine.wait()
+        states: dict[str, int] = {}
+        for job in engine.jobs():
+            states[job.state.value] = states.get(job.state.value, 0) + 1
+        summary = {
+            "jobs": len(engine.jobs()),
+            "states": states,
+            "rss_started": started_rss,
+            "rss_peak": _memory("VmHWM"),
+            "ifcopenshell_imported": "ifcopenshell" in sys.modules,
+        }
+    finally:
+        engine.shutdown()
+    say("done " + json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    raise SystemExit(app_main(sys.argv[1:]))
