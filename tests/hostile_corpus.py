@@ -445,6 +445,21 @@ def _case_list() -> list[Case]:
             succeeds("could not be read"),
         ),
         Case(
+            "a true/false value where the placement belongs",
+            lambda d: w(d, "bool placement.ifc", edit_wall(WALL_REFS, b".T.,#215,'346660'")),
+            succeeds("position"),
+        ),
+        Case(
+            "a text where a relationship's entity belongs",
+            lambda d: w(d, "text in relation.ifc", edit_wall(b"(#219,#572),#140);", b"(#219,#572),'storey');")),
+            fails("BadInput", "text where a reference to an entity belongs"),
+        ),
+        Case(
+            "a typed value where a relationship's entity belongs",
+            lambda d: w(d, "typed in relation.ifc", edit_wall(b"(#150),#155);", b"(#150),IFCLABEL('x'));")),
+            fails("BadInput", "where an entity belongs"),
+        ),
+        Case(
             "placement cycle",
             lambda d: w(
                 d,

@@ -18,7 +18,7 @@ import ifcopenshell.util.element
 import ifcopenshell.util.unit
 
 from . import placement
-from .errors import BadInput, UnsupportedFormat
+from .errors import BadInput, UnsupportedFormat, describe_exception
 from .opener import PreparedFile
 from .parser_log import ParserLog, log_of
 from .progress import StageReporter
@@ -125,7 +125,41 @@ def extract(prepared: PreparedFile, reporter: StageReporter, *, source_name: str
     """Open ``prepared`` and extract everything a version keeps."""
     reporter.start(STAGE_OPEN)
     ifc = open_ifc(prepared)
-    return Extraction(ifc, prepared, reporter, source_name or prepared.original.name).run()
+    try:
+        return Extraction(ifc, prepared, reporter, source_name or prepared.original.name).run()
+    except (AttributeError, TypeError, IndexError, RuntimeError) as exc:
+        wrong = _wrong_kind_of_value(exc)
+        if wrong is None:
+            raise
+        raise BadInput(
+            f"{prepared.original.name!r} is damaged: {wrong}, which the IFC schema does not allow there; "
+            "the model cannot be read.",
+            describe_exception(exc),
+        ) from None
+
+
+# What the errors of reading a value of the wrong kind look like, and what they mean.
+# ifcopenshell hands over whatever the file holds; the extractor reads the schema's
+# kind of value. A None ($) is valid data, so failing on it is not matched here.
+_KINDS = {"bool": "a true/false value", "int": "a number", "float": "a number", "str": "a text", "tuple": "a list"}
+_WRONG_KIND = [
+    (re.compile(r"^'(bool|int|float|str|tuple)' object has no attribute"), "{} where a reference to an entity belongs"),
+    (re.compile(r"^'(bool|int|float|str)' object is not iterable"), "{} where a list belongs"),
+    (re.compile(r"^Attribute index \d+ out of range for instance of type (\w+)"), "an {} where an entity belongs"),
+    (re.compile(r"^entity instance of type '(?:\w+\.)?(\w+)' has no attribute"), "an {} where another entity belongs"),
+    (re.compile(r"^Instance #0 not found|^'type_declaration' object has no"), "a typed value where an entity belongs"),
+    (re.compile(r"^An unknown error occurred$"), "a value the IFC reader cannot read where an entity belongs"),
+]
+
+
+def _wrong_kind_of_value(exc: BaseException) -> str | None:
+    """A plain description when ``exc`` comes from a value of the wrong kind in the file; None otherwise."""
+    text = str(exc)
+    for pattern, meaning in _WRONG_KIND:
+        if match := pattern.search(text):
+            found = match.group(1) if match.groups() else ""
+            return "an attribute holds " + meaning.format(_KINDS.get(found, found))
+    return None
 
 
 class Extraction:
