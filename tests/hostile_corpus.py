@@ -802,6 +802,125 @@ def app_main(argv: list[str]) -> int:
     return 0
 
 
+class App:
+    """One run of ``app_main`` in a process of its own, in its own process group."""
+
+    def __init__(self, data_dir: Path, files: list[Path] = ()):
+        import subprocess
+        import sys
+
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.hostile_corpus", str(data_dir), *map(str, files)],
+            cwd=Path(__file__).resolve().parent.parent,
+            stdout=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+
+    def next_line(self) -> str:
+        return self.process.stdout.readline().strip()
+
+    def kill(self, whole_group: bool) -> None:
+        import signal
+
+        if whole_group:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        else:
+            self.process.kill()
+        self.process.wait(timeout=30)
+
+    def finish(self, timeout: float = 600) -> dict:
+        """Read until ``done``; the app's summary."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = self.next_line()
+            if line.startswith("done "):
+                self.process.wait(timeout=60)
+                return json.loads(line[5:])
+            if not line and self.process.poll() is not None:
+                raise AssertionError(f"the app exited with {self.process.returncode} before finishing")
+        raise AssertionError("the app did not finish")
+
+    def group_gone(self, timeout: float = 60) -> bool:
+        """True once no process of this run's group is left (orphaned workers end on their own)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(self.process.pid, 0)
+            except ProcessLookupError:
+                return True
+            time.sleep(0.1)
+        return False
+
+
+def history(data_dir: Path) -> sqlite3.Connection:
+    return sqlite3.connect(Path(data_dir) / "history.sqlite")
+
+
+def integrity(data_dir: Path) -> list[tuple[str]]:
+    with history(data_dir) as db:
+        return db.execute("PRAGMA integrity_check").fetchall()
+
+
+def partial_versions(data_dir: Path) -> list[tuple[int, int, int]]:
+    """Versions whose element rows are not all there: (version id, expected, found)."""
+    with history(data_dir) as db:
+        rows = db.execute(
+            "SELECT v.id, v.element_count, (SELECT count(*) FROM elements e WHERE e.version_id = v.id) FROM versions v"
+        ).fetchall()
+    return [row for row in rows if row[1] != row[2]]
+
+
+def jobs_and_versions(data_dir: Path) -> tuple[dict[int, tuple[str, int | None]], list[tuple[int, str, int]]]:
+    """{job id: (state, version id)} and [(version id, source sha256, job id)] as the table has them."""
+    with history(data_dir) as db:
+        jobs = {row[0]: (row[1], row[2]) for row in db.execute("SELECT id, state, version_id FROM jobs")}
+        versions = db.execute("SELECT id, source_sha256, job_id FROM versions").fetchall()
+    return jobs, versions
+
+
+def kill_loop(data_dir: Path, files: list[Path], kills: int, more_files: Callable[[int], list[Path]]) -> dict:
+    """SIGKILL the app a random 0-250 ms after a job starts saving, ``kills`` times, restarting it each time.
+
+    Odd kills take the whole process group (app and workers), even ones the app
+    alone. ``more_files(n)`` supplies new files when everything was saved before
+    enough kills landed. Returns counts and the final run's summary.
+    """
+    import time
+
+    rng = random.Random(20241129)
+    done = interrupted = 0
+    orphans = 0
+    files = list(files)
+    run = App(data_dir, files)
+    while done < kills:
+        line = run.next_line()
+        if line.startswith("done "):
+            run.process.wait(timeout=60)
+            more = more_files(done)
+            files += more
+            run = App(data_dir, more)
+            continue
+        if not line.startswith("saving"):
+            if not line and run.process.poll() is not None:
+                raise AssertionError(f"the app exited with {run.process.returncode}")
+            continue
+        time.sleep(rng.uniform(0.0, 0.25))
+        run.kill(whole_group=done % 2 == 1)
+        orphans += not run.group_gone()
+        done += 1
+        saved = jobs_and_versions(data_dir)[0].get(int(line.split()[1]), (None, None))[1]
+        interrupted += saved is None  # the kill landed before the version's commit
+        run = App(data_dir)
+    summary = run.finish()
+    orphans += not run.group_gone()
+    return {"kills": done, "interrupted": interrupted, "orphans": orphans, "files": files, "summary": summary}
+
+
 if __name__ == "__main__":
     import sys
 

@@ -8,7 +8,6 @@ the engine must keep serving afterwards.
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 
 import pytest
 
@@ -31,20 +30,6 @@ GOOD = {
 @pytest.fixture
 def make_engine(data_dir):
     yield from engine_factory(data_dir)
-
-
-def partial_versions(data_dir: Path) -> list[tuple[int, int, int]]:
-    """Versions whose element rows are not all there: (version id, expected, found)."""
-    with sqlite3.connect(database_path(data_dir)) as db:
-        rows = db.execute(
-            "SELECT v.id, v.element_count, (SELECT count(*) FROM elements e WHERE e.version_id = v.id) FROM versions v"
-        ).fetchall()
-    return [row for row in rows if row[1] != row[2]]
-
-
-def integrity(data_dir: Path) -> list[tuple[str]]:
-    with sqlite3.connect(database_path(data_dir)) as db:
-        return db.execute("PRAGMA integrity_check").fetchall()
 
 
 def test_the_hostile_corpus_dropped_at_once_with_good_files(make_engine, data_dir, tmp_path):
@@ -84,8 +69,8 @@ def test_the_hostile_corpus_dropped_at_once_with_good_files(make_engine, data_di
         assert hc.job_result(job, data_dir)["elements"] == GOOD[name]
 
     assert hc.leftovers(data_dir / TEMP_FOLDER) == []
-    assert integrity(data_dir) == [("ok",)]
-    assert partial_versions(data_dir) == []
+    assert hc.integrity(data_dir) == [("ok",)]
+    assert hc.partial_versions(data_dir) == []
     # Still serving.
     (after,) = engine.submit([distinct_copy(SMALL_GOOD[1], tmp_path, "after the corpus")])
     assert engine.wait([after.id], timeout=120)
@@ -107,8 +92,8 @@ def test_a_worker_killed_in_each_stage_is_retried_into_exactly_one_version(make_
         assert versions_of_job(data_dir, job.id) == 1, stage
     with sqlite3.connect(database_path(data_dir)) as db:
         assert db.execute("SELECT count(*) FROM versions").fetchone()[0] == len(STAGES)
-    assert partial_versions(data_dir) == []
-    assert integrity(data_dir) == [("ok",)]
+    assert hc.partial_versions(data_dir) == []
+    assert hc.integrity(data_dir) == [("ok",)]
     assert hc.leftovers(data_dir / TEMP_FOLDER) == []
 
 

@@ -14,9 +14,9 @@ from ifc_desktop.cli import run_cli
 from ifc_desktop.jobs import JobEngine, JobState
 from ifc_desktop.store import Store, StoreCorrupt, database_path
 
+from . import hostile_corpus as hc
 from .conftest import sample
 from .jobs_fixtures import distinct_copy, engine_factory
-from .test_drills_engine import integrity, partial_versions
 
 LOCK_SECONDS = 10.0
 
@@ -116,8 +116,8 @@ def test_a_full_disk_while_saving_fails_clearly_and_keeps_earlier_versions(small
         assert "disk is full" in big.error_message.lower(), big.error_message
         assert not big.error_permanent  # freeing space and retrying can work
         assert version_rows(data_dir) == before
-        assert integrity(data_dir) == [("ok",)]
-        assert partial_versions(data_dir) == []
+        assert hc.integrity(data_dir) == [("ok",)]
+        assert hc.partial_versions(data_dir) == []
 
         filler.unlink()
         engine.retry(big.id)
