@@ -8,6 +8,7 @@ the engine must keep serving afterwards.
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 
 import pytest
 
@@ -32,8 +33,12 @@ def make_engine(data_dir):
     yield from engine_factory(data_dir)
 
 
-def test_the_hostile_corpus_dropped_at_once_with_good_files(make_engine, data_dir, tmp_path):
+def test_the_hostile_corpus_dropped_at_once_with_good_files(make_engine, data_dir, tmp_path, monkeypatch):
     corpus = hc.build(tmp_path / "corpus")
+    system_temp = tmp_path / "system temp"  # the workers' temp dir, to see what they leave there
+    system_temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(system_temp))
+    monkeypatch.setattr(tempfile, "tempdir", None)
     deleted = tmp_path / "deleted after the drop.ifc"
     deleted.write_bytes(hc.wall_with(b"/* deleted after the drop */\n"))
     engine, _ = make_engine(workers=2)
@@ -68,7 +73,7 @@ def test_the_hostile_corpus_dropped_at_once_with_good_files(make_engine, data_di
         assert job.state == JobState.SUCCESS, (name, job.error_message)
         assert hc.job_result(job, data_dir)["elements"] == GOOD[name]
 
-    assert hc.leftovers(data_dir / TEMP_FOLDER) == []
+    assert hc.leftovers(data_dir / TEMP_FOLDER, system_temp) == []
     assert hc.integrity(data_dir) == [("ok",)]
     assert hc.partial_versions(data_dir) == []
     # Still serving.
