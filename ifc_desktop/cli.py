@@ -120,6 +120,32 @@ def run_cli(argv: list[str]) -> int:
     except BrokenPipeError:  # output piped into a command that stopped reading (e.g. head)
         sys.stderr.close()
         return EXIT_OK
+    except Exception as exc:
+        from .store import StoreCorrupt
+
+        if isinstance(exc, StoreCorrupt):
+            return _set_aside(exc)
+        raise
+
+
+def _set_aside(damaged: Any) -> int:
+    """A damaged history database is moved aside, never deleted; the next command starts a new one."""
+    import logging
+
+    from .store import quarantine
+
+    try:
+        aside = quarantine(damaged.path)
+    except OSError as error:
+        print(f"error: {damaged} It could not be moved aside: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    logging.getLogger(__name__).error("damaged history %s moved to %s: %s", damaged.path, aside, damaged.reason)
+    print(
+        f"error: The history database {damaged.path} is damaged ({damaged.reason}). It was moved to {aside} "
+        "(nothing was deleted); the next command starts a new, empty history.",
+        file=sys.stderr,
+    )
+    return EXIT_FAILED
 
 
 # -- commands ------------------------------------------------------------------------

@@ -23,6 +23,7 @@ EXPECTED_FAILURES = {
     "bad_ifc2x3_archicad18_no_file_name_cp1251_escapes.ifc": (BadInput, "header"),
     "bad_ifc2x3_header_order_and_unescaped_backslash.ifc": (BadInput, "header"),
     "bad_ifc4_illegal_char_and_INF_reals.ifc": (BadInput, "line 21"),
+    "bad_ifc4_entity_from_other_schema.ifc": (BadInput, "IFCBUILTELEMENT"),
     "ifc4x3rc2_sketchup2015_kit_simple_road_UNSUPPORTED_SCHEMA.ifc": (UnsupportedFormat, "IFC4X3_RC2"),
     "ifcxml_ikea_kitchen_cabinets.ifcXML": (UnsupportedFormat, "ifcXML"),
     "ifczip_containing_ifcxml_hello_wall.ifczip": (UnsupportedFormat, "ifcXML"),

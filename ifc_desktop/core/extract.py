@@ -18,8 +18,9 @@ import ifcopenshell.util.element
 import ifcopenshell.util.unit
 
 from . import placement
-from .errors import BadInput, UnsupportedFormat
+from .errors import BadInput, UnsupportedFormat, describe_exception
 from .opener import PreparedFile
+from .parser_log import ParserLog, log_of
 from .progress import StageReporter
 from .properties import PropertyReader
 from .snapshot import (
@@ -52,39 +53,57 @@ _STOREY = "IfcBuildingStorey"
 
 
 def open_ifc(prepared: PreparedFile) -> ifcopenshell.file:
-    """``ifcopenshell.open`` with its errors turned into messages for a person."""
+    """``ifcopenshell.open`` with its errors, and the damage it works around, turned into messages for a person."""
     name = prepared.original.name
+    log = ParserLog()
     try:
-        return ifcopenshell.open(str(prepared.readable_path))
+        # format=".ifc": the opener has checked the bytes are STEP, whatever the file's extension says.
+        ifc = ifcopenshell.open(str(prepared.readable_path), format=".ifc", logger=log.logger)
     except ifcopenshell.SchemaError as exc:
         raise UnsupportedFormat(f"{name!r} uses a schema that is not supported: {exc}.") from None
     except NotImplementedError as exc:
         raise UnsupportedFormat(f"{name!r} cannot be read: {exc}") from None
     except ifcopenshell.Error as exc:
-        raise BadInput(_syntax_message(name, str(exc), prepared.readable_path), _parser_log()) from None
+        raise BadInput(_syntax_message(name, str(exc), prepared.readable_path, log.text()), log.text()) from None
     except (UnicodeDecodeError, ValueError) as exc:
-        raise BadInput(f"{name!r} could not be read: {exc}.", _parser_log()) from None
+        raise BadInput(f"{name!r} could not be read: {exc}.", log.text()) from None
+    log.attach(ifc)
+    log.check_entities(name, ifc.schema_identifier)
+    if ifc.get_max_id() == 0:
+        raise BadInput(f"{name!r} contains no data: its DATA section is missing or empty.")
+    return ifc
 
 
-def _parser_log() -> str:
-    try:
-        return ifcopenshell.get_log() or ""
-    except Exception:
-        return ""
+_OFFSET_RE = re.compile(r"(?:token (.{0,80}?)|Unexpected '(.{0,80}?)') at offset (\d+)")
 
 
-_OFFSET_RE = re.compile(r"token (.{0,80}?) at offset (\d+)")
+# The reader keeps entity numbers in 32-bit signed integers.
+_MAX_ENTITY_ID = 2**31 - 1
 
 
-def _syntax_message(name: str, error: str, path: Path) -> str:
+def _syntax_message(name: str, error: str, path: Path, log: str) -> str:
     if "header" in error.lower():
         return f"{name!r} is not a valid IFC file: its header (FILE_DESCRIPTION, FILE_NAME, FILE_SCHEMA) is damaged."
-    match = _OFFSET_RE.search(_parser_log())
+    match = _OFFSET_RE.search(log)
     if not match:
-        return f"{name!r} is damaged: the IFC reader reported a syntax error ({error})."
-    token, offset = match.group(1), int(match.group(2))
+        said = log.strip().splitlines()[0][:160] if log.strip() else error
+        return f"{name!r} is damaged: the IFC reader reported a syntax error ({said})."
+    token, offset = _printable((match.group(1) or match.group(2) or "").strip()), int(match.group(3))
     line, column = _line_and_column(path, offset)
-    return f"{name!r} is damaged: syntax error at line {line}, column {column} (unexpected {token.strip()!r})."
+    if token.isdigit() and int(token) > _MAX_ENTITY_ID:
+        return (
+            f"{name!r} uses the entity number #{token} (line {line}), larger than the largest the IFC reader "
+            f"supports (#{_MAX_ENTITY_ID}); the file was probably damaged or written by a faulty exporter."
+        )
+    return f"{name!r} is damaged: syntax error at line {line}, column {column} (unexpected {token!r})."
+
+
+def _printable(token: str) -> str:
+    """The parser hands undecodable bytes over as surrogates; show those as byte values."""
+    if token.isprintable():
+        return token
+    raw = token.encode("utf-8", "surrogateescape")
+    return " ".join(f"byte 0x{b:02X}" if b < 0x20 or b > 0x7E else chr(b) for b in raw)
 
 
 def _line_and_column(path: Path, offset: int) -> tuple[int, int]:
@@ -106,7 +125,41 @@ def extract(prepared: PreparedFile, reporter: StageReporter, *, source_name: str
     """Open ``prepared`` and extract everything a version keeps."""
     reporter.start(STAGE_OPEN)
     ifc = open_ifc(prepared)
-    return Extraction(ifc, prepared, reporter, source_name or prepared.original.name).run()
+    try:
+        return Extraction(ifc, prepared, reporter, source_name or prepared.original.name).run()
+    except (AttributeError, TypeError, IndexError, RuntimeError) as exc:
+        wrong = _wrong_kind_of_value(exc)
+        if wrong is None:
+            raise
+        raise BadInput(
+            f"{prepared.original.name!r} is damaged: {wrong}, which the IFC schema does not allow there; "
+            "the model cannot be read.",
+            describe_exception(exc),
+        ) from None
+
+
+# What the errors of reading a value of the wrong kind look like, and what they mean.
+# ifcopenshell hands over whatever the file holds; the extractor reads the schema's
+# kind of value. A None ($) is valid data, so failing on it is not matched here.
+_KINDS = {"bool": "a true/false value", "int": "a number", "float": "a number", "str": "a text", "tuple": "a list"}
+_WRONG_KIND = [
+    (re.compile(r"^'(bool|int|float|str|tuple)' object has no attribute"), "{} where a reference to an entity belongs"),
+    (re.compile(r"^'(bool|int|float|str)' object is not iterable"), "{} where a list belongs"),
+    (re.compile(r"^Attribute index \d+ out of range for instance of type (\w+)"), "an {} where an entity belongs"),
+    (re.compile(r"^entity instance of type '(?:\w+\.)?(\w+)' has no attribute"), "an {} where another entity belongs"),
+    (re.compile(r"^Instance #0 not found|^'type_declaration' object has no"), "a typed value where an entity belongs"),
+    (re.compile(r"^An unknown error occurred$"), "a value the IFC reader cannot read where an entity belongs"),
+]
+
+
+def _wrong_kind_of_value(exc: BaseException) -> str | None:
+    """A plain description when ``exc`` comes from a value of the wrong kind in the file; None otherwise."""
+    text = str(exc)
+    for pattern, meaning in _WRONG_KIND:
+        if match := pattern.search(text):
+            found = match.group(1) if match.groups() else ""
+            return "an attribute holds " + meaning.format(_KINDS.get(found, found))
+    return None
 
 
 class Extraction:
@@ -153,6 +206,9 @@ class Extraction:
             self.warnings.append(
                 f"{self._empty_relations} relationship(s) in the file point to nothing; they were ignored."
             )
+        log = log_of(self.ifc)
+        if log is not None and (unread := log.value_warning()):
+            self.warnings.append(unread)
         return Snapshot(header, project, elements, self.warnings, self.source_name)
 
     def _header(self) -> HeaderInfo:

@@ -41,6 +41,10 @@ SCHEMA_ALIASES = {
 
 HEADER_BYTES = 64 * 1024
 TAIL_BYTES = 4096
+SCAN_CHUNK = 4 * 1024 * 1024
+_BOM = b"\xef\xbb\xbf"
+_PADDING = b" \t\r\n\x00\x1a"
+_ASCII = bytes(range(128))
 # A zipped IFC rarely compresses better than 30:1; far beyond that is a zip bomb.
 MAX_ZIP_RATIO = 200
 MAX_ZIP_UNPACKED = 8 * 1024**3
@@ -154,13 +158,17 @@ def _prepare_step(
     declared = match.group(1).decode("ascii", "replace").strip()
     schema_read = _schema_to_read(declared, name)
     _check_complete(readable, name)
+    warnings.extend(_scan_bytes(readable, name))
     prepared = PreparedFile(original, readable, declared, schema_read, size, warnings, temporary=False)
-    if declared.upper() != schema_read:
-        warnings.append(
-            f"The file declares schema {declared}, which IFC Desktop reads as {schema_read} "
-            "(the file itself is not changed)."
-        )
-        prepared.readable_path = _rewrite_schema(readable, match, schema_read, temp_dir)
+    # The parser rejects a UTF-8 byte order mark as a damaged header; it is dropped in the copy.
+    bom = head.startswith(_BOM)
+    if declared.upper() != schema_read or bom:
+        if declared.upper() != schema_read:
+            warnings.append(
+                f"The file declares schema {declared}, which IFC Desktop reads as {schema_read} "
+                "(the file itself is not changed)."
+            )
+        prepared.readable_path = _rewrite_schema(readable, match, schema_read, temp_dir, skip=len(_BOM) if bom else 0)
         if readable != original:  # already a temporary copy: drop the intermediate one
             readable.unlink(missing_ok=True)
         prepared.temporary = True
@@ -193,7 +201,7 @@ def _check_complete(path: Path, name: str) -> None:
         end = handle.tell()
         handle.seek(max(0, end - TAIL_BYTES))
         tail = handle.read()
-    tail = _COMMENT_RE.sub(b"", tail).rstrip(b" \t\r\n\x00\x1a")
+    tail = _COMMENT_RE.sub(b"", tail).rstrip(_PADDING)
     if not _END_RE.search(tail):
         if tail.upper().endswith(b"END-ISO-10303-21;"):
             raise BadInput(f"{name!r} is damaged: the DATA section is not closed (ENDSEC; is missing).")
@@ -203,14 +211,47 @@ def _check_complete(path: Path, name: str) -> None:
         )
 
 
-def _rewrite_schema(source: Path, match: re.Match[bytes], schema: str, temp_dir: Path) -> Path:
-    """Copy ``source`` with its FILE_SCHEMA name replaced, streaming the rest."""
+def _scan_bytes(path: Path, name: str) -> list[str]:
+    """Bytes the parser would mishandle without a word: NUL (refused) and raw non-ASCII text (a warning).
+
+    STEP text is ASCII, other characters being written as escapes (\\X2\\...\\X0\\).
+    ifcopenshell drops raw non-ASCII bytes from strings, and a NUL byte between
+    entities makes it skip the entity that follows. One streaming pass, mostly in C.
+    """
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        handle.seek(max(0, size - TAIL_BYTES))
+        tail = handle.read()
+        end = size - (len(tail) - len(tail.rstrip(_PADDING)))  # padding after the end marker is harmless
+        position, line, first_non_ascii = (len(_BOM) if handle.seek(0) == 0 and handle.read(3) == _BOM else 0), 1, None
+        handle.seek(position)
+        while position < end and (chunk := handle.read(min(SCAN_CHUNK, end - position))):
+            if b"\x00" in chunk:
+                at = line + chunk.count(b"\n", 0, chunk.index(b"\x00"))
+                raise BadInput(
+                    f"{name!r} is damaged: it contains NUL (zero) bytes, the first on line {at}. It was probably "
+                    "corrupted while being saved or copied; export it again."
+                )
+            if first_non_ascii is None and not chunk.isascii():
+                first_non_ascii = line + chunk.count(b"\n", 0, len(chunk) - len(chunk.lstrip(_ASCII)))
+            line += chunk.count(b"\n")
+            position += len(chunk)
+    if first_non_ascii is None:
+        return []
+    return [
+        f"Some texts contain characters that are not written as IFC escapes (the first on line {first_non_ascii}); "
+        "the IFC reader leaves such characters out, so those names and texts are incomplete."
+    ]
+
+
+def _rewrite_schema(source: Path, match: re.Match[bytes], schema: str, temp_dir: Path, skip: int = 0) -> Path:
+    """Copy ``source`` without its first ``skip`` bytes and with its FILE_SCHEMA name replaced."""
     temp_dir.mkdir(parents=True, exist_ok=True)
     target = _temp_path(temp_dir, ".ifc")
     start, stop = match.span(1)
     with open(source, "rb") as src, open(target, "wb") as dst:
         head = src.read(stop)
-        dst.write(head[:start] + schema.encode("ascii") + head[stop:])
+        dst.write(head[skip:start] + schema.encode("ascii") + head[stop:])
         shutil.copyfileobj(src, dst, 1024 * 1024)
     return target
 
@@ -251,6 +292,11 @@ def _prepare_zip(path: Path, size: int, temp_dir: Path) -> PreparedFile:
                 "Unzip it and import the files one by one."
             )
         member = ifc[0]
+        if member.flag_bits & 0x1:
+            raise BadInput(
+                f"{name!r} is password-protected, which IFC Desktop cannot open. Unzip it with its password "
+                "and import the .ifc file inside."
+            )
         compressed = max(member.compress_size, 1)
         if member.file_size > MAX_ZIP_UNPACKED or (
             member.file_size > 64 * 1024**2 and member.file_size / compressed > MAX_ZIP_RATIO

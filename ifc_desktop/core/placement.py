@@ -27,7 +27,9 @@ class PlacementResolver:
 
     def world(self, object_placement: ifcopenshell.entity_instance) -> tuple[float, ...] | None:
         """Origin, x axis and z axis of ``object_placement`` in world coordinates."""
-        matrix = self._resolve(object_placement, 0)
+        # A damaged file may hold a plain value (.T., 'text', 1.5) where the placement belongs.
+        valid = isinstance(object_placement, ifcopenshell.entity_instance)
+        matrix = self._resolve(object_placement, 0) if valid else None
         if matrix is None:
             self.failures += 1
             return None

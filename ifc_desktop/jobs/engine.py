@@ -938,14 +938,15 @@ def _delete_finished(conn: Connection, job_ids: list[int]) -> None:
 
 
 def _stat(path: str | os.PathLike[str]) -> tuple[str, int, float | None]:
-    """(absolute path, size, mtime) — size 0 and no mtime for a file that cannot be read."""
-    resolved = Path(path).expanduser()
+    """(absolute path, size, mtime) — size 0 and no mtime for a file that cannot be read.
+
+    A path that cannot be resolved or read keeps the name it was dropped with (not a
+    dangling link's target), so its job's message names what the user dropped.
+    """
+    given = Path(path).expanduser().absolute()
     try:
-        resolved = resolved.resolve()
-    except OSError:
-        resolved = resolved.absolute()
-    try:
+        resolved = given.resolve()
         info = resolved.stat()
-    except OSError:
-        return str(resolved), 0, None
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop, before Python 3.13
+        return str(given), 0, None
     return str(resolved), int(info.st_size), info.st_mtime
