@@ -1,0 +1,1 @@
+"""Benchmark scripts (not tests): they print figures, they assert nothing about speed."""

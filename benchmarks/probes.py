@@ -1,0 +1,33 @@
+"""Functions that benchmarks run in a fresh child process (see common.measure_in_subprocess).
+
+Heavy imports happen at module level, so the child's baseline RSS includes them
+and the measured call is the work alone.
+"""
+
+from __future__ import annotations
+
+import ifcopenshell
+
+
+def open_only(path: str) -> dict[str, str]:
+    """A plain ``ifcopenshell.open``: the reference every import is compared with."""
+    model = ifcopenshell.open(path)
+    return {"schema": model.schema}
+
+
+def full_import(path: str, data_dir: str) -> dict:
+    """Check, parse, extract and save one file as a committed version, as a worker does."""
+    import time
+    from pathlib import Path
+
+    from ifc_desktop.jobs.task import ImportRequest, run_import
+    from ifc_desktop.store import Store
+
+    Store.open(Path(data_dir)).close()  # migrations are the app's start-up cost, not the import's
+    started = time.perf_counter()
+    outcome = run_import(ImportRequest(job_id=None, path=path, data_dir=data_dir, new_model=True))
+    return {
+        "seconds": time.perf_counter() - started,
+        "elements": outcome.element_count,
+        "stages": outcome.stage_durations,
+    }

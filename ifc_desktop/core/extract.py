@@ -1,0 +1,619 @@
+"""Open an IFC file and extract a plain-data snapshot of it, in stages.
+
+Speed comes from walking each relationship class once and parsing each
+property set once (they are shared between elements), instead of calling the
+per-element helpers of ``ifcopenshell.util.element`` in a loop. Attributes are
+read by position where the position is the same for every class.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import ifcopenshell
+import ifcopenshell.util.element
+import ifcopenshell.util.unit
+
+from . import placement
+from .errors import BadInput, UnsupportedFormat
+from .opener import PreparedFile
+from .progress import StageReporter
+from .properties import PropertyReader
+from .snapshot import (
+    SOURCE_OCCURRENCE,
+    SOURCE_TYPE,
+    Classification,
+    Element,
+    HeaderInfo,
+    ProjectInfo,
+    PropertySet,
+    Snapshot,
+    UnitInfo,
+)
+from .values import digest, plain, properties_digest
+
+STAGE_OPEN = "Opening file"
+STAGE_PROJECT = "Reading project"
+STAGE_ELEMENTS = "Extracting elements"
+STAGE_PROPERTIES = "Extracting properties"
+STAGE_PLACEMENTS = "Computing placements"
+
+# IfcRoot: GlobalId, OwnerHistory, Name, Description; IfcObject: ObjectType.
+_GLOBAL_ID, _NAME, _DESCRIPTION, _OBJECT_TYPE = 0, 2, 3, 4
+_PLACEMENT = 5
+# Relationship classes read here keep the related objects at 4 and the relating
+# side at 5 (IfcRelAggregates and IfcRelNests are the other way round).
+_RELATED, _RELATING = 4, 5
+
+_STOREY = "IfcBuildingStorey"
+
+
+def open_ifc(prepared: PreparedFile) -> ifcopenshell.file:
+    """``ifcopenshell.open`` with its errors turned into messages for a person."""
+    name = prepared.original.name
+    try:
+        return ifcopenshell.open(str(prepared.readable_path))
+    except ifcopenshell.SchemaError as exc:
+        raise UnsupportedFormat(f"{name!r} uses a schema that is not supported: {exc}.") from None
+    except NotImplementedError as exc:
+        raise UnsupportedFormat(f"{name!r} cannot be read: {exc}") from None
+    except ifcopenshell.Error as exc:
+        raise BadInput(_syntax_message(name, str(exc), prepared.readable_path), _parser_log()) from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BadInput(f"{name!r} could not be read: {exc}.", _parser_log()) from None
+
+
+def _parser_log() -> str:
+    try:
+        return ifcopenshell.get_log() or ""
+    except Exception:
+        return ""
+
+
+_OFFSET_RE = re.compile(r"token (.{0,80}?) at offset (\d+)")
+
+
+def _syntax_message(name: str, error: str, path: Path) -> str:
+    if "header" in error.lower():
+        return f"{name!r} is not a valid IFC file: its header (FILE_DESCRIPTION, FILE_NAME, FILE_SCHEMA) is damaged."
+    match = _OFFSET_RE.search(_parser_log())
+    if not match:
+        return f"{name!r} is damaged: the IFC reader reported a syntax error ({error})."
+    token, offset = match.group(1), int(match.group(2))
+    line, column = _line_and_column(path, offset)
+    return f"{name!r} is damaged: syntax error at line {line}, column {column} (unexpected {token.strip()!r})."
+
+
+def _line_and_column(path: Path, offset: int) -> tuple[int, int]:
+    line, last_newline, position = 1, -1, 0
+    with open(path, "rb") as handle:
+        while position < offset:
+            chunk = handle.read(min(1024 * 1024, offset - position))
+            if not chunk:
+                break
+            line += chunk.count(b"\n")
+            index = chunk.rfind(b"\n")
+            if index >= 0:
+                last_newline = position + index
+            position += len(chunk)
+    return line, offset - last_newline
+
+
+def extract(prepared: PreparedFile, reporter: StageReporter, *, source_name: str | None = None) -> Snapshot:
+    """Open ``prepared`` and extract everything a version keeps."""
+    reporter.start(STAGE_OPEN)
+    ifc = open_ifc(prepared)
+    return Extraction(ifc, prepared, reporter, source_name or prepared.original.name).run()
+
+
+class Extraction:
+    """One pass over an open file. Short-lived: build, ``run()``, discard."""
+
+    def __init__(self, ifc: ifcopenshell.file, prepared: PreparedFile, reporter: StageReporter, source_name: str):
+        self.ifc = ifc
+        self.prepared = prepared
+        self.reporter = reporter
+        self.source_name = source_name
+        self.warnings: list[str] = list(prepared.warnings)
+        self.schema = ifc.schema_identifier
+        self.is_ifc2x3 = ifc.schema == "IFC2X3"
+        self._attribute_index: dict[str, tuple[int | None, ...]] = {}
+        self._pset_cache: dict[tuple[int, str], tuple[PropertySet, str] | None] = {}
+        self._reader = PropertyReader()
+        self._material_cache: dict[int, list[str]] = {}
+        self._classification_cache: dict[int, Classification] = {}
+        self._empty_relations = 0
+        self._storey_memo: dict[int, int | None] = {}
+
+    # -- stages --------------------------------------------------------------------
+
+    def run(self) -> Snapshot:
+        self.reporter.start(STAGE_PROJECT)
+        header = self._header()
+        project = self._project()
+        self.products = self.ifc.by_type("IfcProduct")
+        self._walk_relationships()
+        if not self.products:
+            self.warnings.append("The file contains no building elements (no IfcProduct).")
+
+        self.reporter.start(STAGE_ELEMENTS)
+        elements = self._elements()
+
+        self.reporter.start(STAGE_PROPERTIES)
+        self._properties(elements)
+
+        self.reporter.start(STAGE_PLACEMENTS)
+        self._placements(elements, project.length_scale)
+
+        self._warn_duplicates(elements)
+        if self._empty_relations:
+            self.warnings.append(
+                f"{self._empty_relations} relationship(s) in the file point to nothing; they were ignored."
+            )
+        return Snapshot(header, project, elements, self.warnings, self.source_name)
+
+    def _header(self) -> HeaderInfo:
+        header = HeaderInfo(schema_declared=self.prepared.schema_declared, schema_read=self.schema)
+        try:
+            file_name = self.ifc.header.file_name
+            header.file_name = _text(file_name.name)
+            header.timestamp = _text(file_name.time_stamp)
+            header.author = _join(file_name.author)
+            header.organization = _join(file_name.organization)
+            originating, preprocessor = (
+                _text(file_name.originating_system),
+                _text(file_name.preprocessor_version),
+            )
+            header.description = _join(self.ifc.header.file_description.description)
+        except Exception:  # a header ifcopenshell accepted but cannot fully decode
+            originating = preprocessor = None
+        application = self._application()
+        if application:
+            header.application, header.application_source = application, "IfcApplication"
+        elif originating:
+            header.application, header.application_source = originating, "originating_system"
+        elif preprocessor:
+            header.application, header.application_source = preprocessor, "preprocessor_version"
+        return header
+
+    def _application(self) -> str | None:
+        for app in self.ifc.by_type("IfcApplication"):
+            name = _text(app.ApplicationFullName) or _text(app.ApplicationIdentifier)
+            version = _text(app.Version)
+            if name:
+                return f"{name} {version}" if version and version not in name else name
+        return None
+
+    def _project(self) -> ProjectInfo:
+        projects = self.ifc.by_type("IfcProject")
+        if not projects:
+            self.warnings.append("The file has no IfcProject; the model is identified by its file name.")
+            return ProjectInfo(global_id=None, name=None)
+        if len(projects) > 1:
+            self.warnings.append(f"The file has {len(projects)} IfcProject entities; the first one is used.")
+        project = projects[0]
+        info = ProjectInfo(
+            global_id=_text(project[_GLOBAL_ID]),
+            name=_text(project[_NAME]),
+            description=_text(project[_DESCRIPTION]),
+            long_name=_text(getattr(project, "LongName", None)),
+            phase=_text(getattr(project, "Phase", None)),
+        )
+        info.units = self._units(project)
+        try:
+            info.length_scale = float(ifcopenshell.util.unit.calculate_unit_scale(self.ifc))
+        except Exception:
+            info.length_scale = 1.0
+        length = next((u for u in info.units if u.unit_type == "LENGTHUNIT"), None)
+        if length is None:
+            self.warnings.append("The project declares no length unit; metres are assumed.")
+        else:
+            info.length_unit = length.name
+        return info
+
+    def _units(self, project: ifcopenshell.entity_instance) -> list[UnitInfo]:
+        assignment = getattr(project, "UnitsInContext", None)
+        units = []
+        for unit in (assignment.Units if assignment else None) or ():
+            try:
+                units.append(_unit_info(unit))
+            except Exception:
+                continue
+        return units
+
+    def _walk_relationships(self) -> None:
+        """One pass over each relationship class, into maps keyed by STEP id."""
+        ifc = self.ifc
+        self.parent_of: dict[int, int] = {}
+        self.container_of: dict[int, int] = {}
+        self.type_of: dict[int, ifcopenshell.entity_instance] = {}
+        self.materials_of: dict[int, ifcopenshell.entity_instance] = {}
+        self.classifications_of: dict[int, list[ifcopenshell.entity_instance]] = {}
+
+        for rel_class in ("IfcRelAggregates", "IfcRelNests"):
+            for rel in _by_type(ifc, rel_class):
+                whole, parts = rel.get_argument(4), rel.get_argument(5)  # RelatingObject comes first in these two
+                if whole is None or not parts:
+                    self._empty_relations += 1
+                    continue
+                for part in parts:
+                    self.parent_of.setdefault(part.id(), whole.id())
+        for rel in ifc.by_type("IfcRelContainedInSpatialStructure"):
+            structure, elements = rel.get_argument(_RELATING), rel.get_argument(_RELATED)
+            if structure is None or not elements:
+                self._empty_relations += 1
+                continue
+            for element in elements:
+                self.container_of.setdefault(element.id(), structure.id())
+        for rel in _by_type(ifc, "IfcRelDefinesByType"):
+            relating, related = rel.get_argument(_RELATING), rel.get_argument(_RELATED)
+            if relating is None or not related:
+                self._empty_relations += 1
+                continue
+            for element in related:
+                self.type_of.setdefault(element.id(), relating)
+        for rel in ifc.by_type("IfcRelAssociatesMaterial"):
+            material, related = rel.get_argument(_RELATING), rel.get_argument(_RELATED)
+            if material is None or not related:
+                self._empty_relations += 1
+                continue
+            for element in related:
+                self.materials_of.setdefault(element.id(), material)
+        for rel in ifc.by_type("IfcRelAssociatesClassification"):
+            classification, related = rel.get_argument(_RELATING), rel.get_argument(_RELATED)
+            if classification is None or not related:
+                self._empty_relations += 1
+                continue
+            for element in related:
+                self.classifications_of.setdefault(element.id(), []).append(classification)
+
+    def _elements(self) -> list[Element]:
+        products = self.products
+        total = max(len(products), 1)
+        gid_of = {p.id(): p.get_argument(_GLOBAL_ID) for p in products}
+        elements: list[Element] = []
+        for index, product in enumerate(products):
+            step_id = product.id()
+            ifc_class = product.is_a()
+            predefined_i, tag_i, long_name_i = self._indices(ifc_class)
+            get = product.get_argument
+            element = Element(
+                global_id=_text(get(_GLOBAL_ID)) or "",
+                ifc_class=ifc_class,
+                step_id=step_id,
+                name=_text(get(_NAME)),
+                description=_text(get(_DESCRIPTION)),
+                object_type=_text(get(_OBJECT_TYPE)),
+                predefined_type=_text(get(predefined_i)) if predefined_i is not None else None,
+                tag=_text(get(tag_i)) if tag_i is not None else None,
+                long_name=_text(get(long_name_i)) if long_name_i is not None else None,
+            )
+            element_type = self.type_of.get(step_id)
+            if element_type is not None:
+                element.type_global_id = _text(element_type.get_argument(_GLOBAL_ID))
+                element.type_class = element_type.is_a()
+                element.type_name = _text(element_type.get_argument(_NAME))
+            parent = self.parent_of.get(step_id)
+            container = self.container_of.get(step_id)
+            element.parent_global_id = _gid(parent, gid_of, self.ifc)
+            element.container_global_id = _gid(container, gid_of, self.ifc)
+            storey = self._storey_of(step_id, ifc_class)
+            element.storey_global_id = _gid(storey, gid_of, self.ifc)
+            material = self.materials_of.get(step_id)
+            if material is None and element_type is not None:
+                material = self.materials_of.get(element_type.id())
+            if material is not None:
+                element.materials = self._material_names(material)
+            references = self.classifications_of.get(step_id)
+            if references is None and element_type is not None:
+                references = self.classifications_of.get(element_type.id())
+            if references:
+                element.classifications = [self._classification(ref) for ref in references]
+            elements.append(element)
+            if index % 512 == 0:
+                self.reporter.fraction(index / total)
+        return elements
+
+    def _properties(self, elements: list[Element]) -> None:
+        """Property sets per element: the type's first, then the element's own.
+
+        Walks IfcRelDefinesByProperties directly rather than keeping a per-element
+        list of definitions, so no entity wrappers pile up for large files.
+        """
+        index_of = {element.step_id: i for i, element in enumerate(elements)}
+        sets: list[list[tuple[PropertySet, str]]] = [[] for _ in elements]
+        type_psets: dict[int, list[tuple[PropertySet, str]]] = {}
+        for i, element in enumerate(elements):
+            element_type = self.type_of.get(element.step_id)
+            if element_type is None:
+                continue
+            type_id = element_type.id()
+            if type_id not in type_psets:
+                type_psets[type_id] = [
+                    parsed
+                    for definition in (_safe_attr(element_type, "HasPropertySets") or ())
+                    if (parsed := self._pset(definition, SOURCE_TYPE)) is not None
+                ]
+            sets[i].extend(type_psets[type_id])
+
+        relationships = self.ifc.by_type("IfcRelDefinesByProperties")
+        total = max(len(relationships), 1)
+        for n, rel in enumerate(relationships):
+            definition, related = rel.get_argument(_RELATING), rel.get_argument(_RELATED)
+            if definition is None or not related:
+                self._empty_relations += 1
+                continue
+            if definition.is_a("IfcPropertySetDefinitionSet"):
+                definitions = definition.wrappedValue
+            else:
+                definitions = (definition,)
+            parsed = [p for d in definitions if (p := self._pset(d, SOURCE_OCCURRENCE)) is not None]
+            for obj in related:
+                i = index_of.get(obj.id())
+                if i is not None:  # psets of non-products (project, types) are not kept here
+                    sets[i].extend(parsed)
+            if n % 1024 == 0:
+                self.reporter.fraction(0.8 * n / total)
+
+        for i, element in enumerate(elements):
+            element.property_sets = [pset for pset, _ in sets[i]]
+            element.content_hash = self._element_hash(element, [digest for _, digest in sets[i]])
+            if i % 2048 == 0:
+                self.reporter.fraction(0.8 + 0.2 * i / max(len(elements), 1))
+
+    def _placements(self, elements: list[Element], length_scale: float) -> None:
+        total = max(len(elements), 1)
+        resolver = placement.PlacementResolver()
+        for index, (element, product) in enumerate(zip(elements, self.products, strict=True)):
+            object_placement = product.get_argument(_PLACEMENT)
+            if object_placement is not None:
+                element.placement = resolver.world(object_placement)
+            if index % 1024 == 0:
+                self.reporter.fraction(index / total)
+        if resolver.failures:
+            self.warnings.append(
+                f"The position of {resolver.failures} element(s) could not be computed; "
+                "moves of those elements are not compared."
+            )
+
+    # -- pieces ----------------------------------------------------------------------
+
+    def _indices(self, ifc_class: str) -> tuple[int | None, ...]:
+        """Positions of PredefinedType, Tag and LongName for a class (None when absent)."""
+        cached = self._attribute_index.get(ifc_class)
+        if cached is None:
+            names = _attribute_names(self.ifc, ifc_class)
+            cached = tuple(
+                names.index(attribute) if attribute in names else None
+                for attribute in ("PredefinedType", "Tag", "LongName")
+            )
+            self._attribute_index[ifc_class] = cached
+        return cached
+
+    def _storey_of(self, step_id: int, ifc_class: str) -> int | None:
+        """Nearest building storey up the containment/aggregation chain (memoised per ancestor)."""
+        if ifc_class == _STOREY:
+            return None
+        chain: list[int] = []
+        current = step_id
+        result = None
+        while True:
+            nxt = self.container_of.get(current)
+            if nxt is None:
+                nxt = self.parent_of.get(current)
+            if nxt is None or nxt in chain or nxt == step_id:
+                break
+            if nxt in self._storey_memo:
+                result = self._storey_memo[nxt]
+                break
+            if self.ifc.by_id(nxt).is_a(_STOREY):
+                result = nxt
+                self._storey_memo[nxt] = nxt
+                break
+            chain.append(nxt)
+            current = nxt
+        for ancestor in chain:
+            self._storey_memo[ancestor] = result
+        return result
+
+    def _pset(self, definition: ifcopenshell.entity_instance, source: str) -> tuple[PropertySet, str] | None:
+        """A property set and its content hash, read once per definition and source."""
+        cache_key = (definition.id(), source)
+        if cache_key in self._pset_cache:
+            return self._pset_cache[cache_key]
+        try:
+            read = self._reader.read(definition)
+        except Exception:
+            read = None
+            self.warnings.append(f"A property set ({_text(definition[2])!r}) could not be read and was skipped.")
+        result = None
+        if read is not None:
+            name, kind, properties = read
+            pset = PropertySet(name=name, kind=kind, source=source, properties=properties)
+            result = (pset, properties_digest(name, kind, source, properties))
+        self._pset_cache[cache_key] = result
+        return result
+
+    def _element_hash(self, element: Element, pset_hashes: list[str]) -> str:
+        return digest(
+            [
+                element.ifc_class,
+                element.predefined_type,
+                element.name,
+                element.description,
+                element.object_type,
+                element.tag,
+                element.long_name,
+                element.type_class,
+                element.type_name,
+                element.container_global_id,
+                element.parent_global_id,
+                element.materials,
+                [[c.system, c.identification, c.name] for c in element.classifications],
+                sorted(pset_hashes),
+            ]
+        )
+
+    def _material_names(self, material: ifcopenshell.entity_instance) -> list[str]:
+        key = material.id()
+        cached = self._material_cache.get(key)
+        if cached is None:
+            cached = []
+            try:
+                _collect_materials(material, cached, depth=0)
+            except Exception:
+                pass
+            self._material_cache[key] = cached
+        return cached
+
+    def _classification(self, reference: ifcopenshell.entity_instance) -> Classification:
+        key = reference.id()
+        cached = self._classification_cache.get(key)
+        if cached is None:
+            cached = _classification_of(reference)
+            self._classification_cache[key] = cached
+        return cached
+
+    def _warn_duplicates(self, elements: list[Element]) -> None:
+        counts = Counter(e.global_id for e in elements)
+        missing = counts.pop("", 0)
+        if missing:
+            self.warnings.append(f"{missing} element(s) have no GlobalId; they cannot be compared between versions.")
+        duplicates = {gid: n for gid, n in counts.items() if n > 1}
+        if duplicates:
+            examples = ", ".join(f"{gid} ×{n}" for gid, n in list(duplicates.items())[:3])
+            self.warnings.append(
+                f"{len(duplicates)} GlobalId(s) are used by more than one element ({examples}); all are kept."
+            )
+
+
+# -- helpers -------------------------------------------------------------------------
+
+
+def _by_type(ifc: ifcopenshell.file, ifc_class: str) -> list[ifcopenshell.entity_instance]:
+    try:
+        return ifc.by_type(ifc_class)
+    except RuntimeError:  # class not in this schema (IfcRelNests in IFC2X3 exists; safe anyway)
+        return []
+
+
+def _attribute_names(ifc: ifcopenshell.file, ifc_class: str) -> list[str]:
+    schema = ifcopenshell.ifcopenshell_wrapper.schema_by_name(ifc.schema_identifier)
+    return [attribute.name() for attribute in schema.declaration_by_name(ifc_class).all_attributes()]
+
+
+def _safe_attr(entity: ifcopenshell.entity_instance, name: str) -> Any:
+    try:
+        return getattr(entity, name)
+    except (AttributeError, RuntimeError):
+        return None
+
+
+def _gid(step_id: int | None, gid_of: dict[int, str], ifc: ifcopenshell.file) -> str | None:
+    if step_id is None:
+        return None
+    gid = gid_of.get(step_id)
+    if gid is None:  # not a product (e.g. an IfcProject parent)
+        try:
+            gid = ifc.by_id(step_id)[_GLOBAL_ID]
+        except Exception:
+            return None
+    return _text(gid)
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, ifcopenshell.entity_instance):
+        value = plain(value)
+    text = str(value)
+    return text if text != "" else None
+
+
+def _join(values: Any) -> str | None:
+    if not values:
+        return None
+    if isinstance(values, str):
+        return values or None
+    joined = "; ".join(str(v) for v in values if v)
+    return joined or None
+
+
+def _unit_info(unit: ifcopenshell.entity_instance) -> UnitInfo:
+    unit_class = unit.is_a()
+    if unit_class == "IfcMonetaryUnit":
+        return UnitInfo("MONETARYUNIT", _text(plain(unit[0])) or "currency")
+    unit_type = str(getattr(unit, "UnitType", "") or "")
+    if unit_class == "IfcSIUnit":
+        prefix = (unit.Prefix or "").lower()
+        name = f"{prefix}{unit.Name.lower()}".replace("_", " ")
+    elif unit_class == "IfcDerivedUnit":
+        name = _text(getattr(unit, "UserDefinedType", None)) or unit_type.replace("UNIT", "").lower() + " unit"
+    else:
+        name = _text(getattr(unit, "Name", None)) or unit_class
+    symbol = None
+    scale = None
+    try:
+        symbol = ifcopenshell.util.unit.get_unit_symbol(unit) or None
+    except Exception:
+        pass
+    try:
+        scale = float(ifcopenshell.util.unit.get_unit_scale(unit))
+    except Exception:
+        pass
+    return UnitInfo(unit_type, name, symbol, scale)
+
+
+def _collect_materials(material: ifcopenshell.entity_instance, names: list[str], depth: int) -> None:
+    """Material names in layer/profile/constituent order, without repeats."""
+    if depth > 8:
+        return
+
+    def add(entity: ifcopenshell.entity_instance | None) -> None:
+        if entity is None:
+            return
+        name = _text(getattr(entity, "Name", None))
+        if name and name not in names:
+            names.append(name)
+
+    kind = material.is_a()
+    if kind == "IfcMaterial":
+        add(material)
+    elif kind == "IfcMaterialLayerSetUsage":
+        _collect_materials(material.ForLayerSet, names, depth + 1)
+    elif kind == "IfcMaterialProfileSetUsage" or kind == "IfcMaterialProfileSetUsageTapering":
+        _collect_materials(material.ForProfileSet, names, depth + 1)
+    elif kind == "IfcMaterialLayerSet":
+        for layer in material.MaterialLayers or ():
+            add(layer.Material)
+    elif kind == "IfcMaterialProfileSet":
+        for profile in material.MaterialProfiles or ():
+            add(profile.Material)
+    elif kind == "IfcMaterialConstituentSet":
+        for constituent in material.MaterialConstituents or ():
+            add(constituent.Material)
+    elif kind == "IfcMaterialList":
+        for item in material.Materials or ():
+            add(item)
+    elif kind in ("IfcMaterialLayer", "IfcMaterialProfile", "IfcMaterialConstituent"):
+        add(material.Material)
+
+
+def _classification_of(reference: ifcopenshell.entity_instance) -> Classification:
+    if reference.is_a("IfcClassification"):
+        return Classification(system=_text(reference.Name), identification=None, name=None)
+    identification = _text(_safe_attr(reference, "Identification") or _safe_attr(reference, "ItemReference"))
+    name = _text(_safe_attr(reference, "Name"))
+    system = None
+    source = _safe_attr(reference, "ReferencedSource")
+    for _ in range(8):  # references can chain; the classification is at the top
+        if source is None:
+            break
+        if source.is_a("IfcClassification"):
+            system = _text(source.Name)
+            break
+        source = _safe_attr(source, "ReferencedSource")
+    return Classification(system=system, identification=identification, name=name)

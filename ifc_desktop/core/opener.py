@@ -1,0 +1,290 @@
+"""Check a dropped file and hand ifcopenshell something it can read.
+
+Everything that can be decided from the bytes alone is decided here, before
+the parser runs: whether the path is readable, whether it is STEP, ifcXML, a
+zip or something else entirely, which schema it declares, and whether the file
+is complete. ifcopenshell reads a truncated file silently, so completeness is
+checked here or an incomplete version would be saved.
+
+The user's file is never modified. Zipped files and files whose schema name
+is an alias of a supported schema are copied to a temporary file that the
+caller removes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import stat
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import BadInput, UnsupportedFormat
+
+SUPPORTED_SCHEMAS = ("IFC2X3", "IFC4", "IFC4X3_ADD2")
+
+# Schema names real exporters write that read correctly as a supported schema.
+SCHEMA_ALIASES = {
+    "IFC2X3_FINAL": "IFC2X3",
+    "IFC2X3_TC1": "IFC2X3",
+    "IFC4_ADD1": "IFC4",
+    "IFC4_ADD2": "IFC4",
+    "IFC4_ADD2_TC1": "IFC4",
+    "IFC4_TC1": "IFC4",
+    "IFC4X3": "IFC4X3_ADD2",
+    "IFC4X3_ADD1": "IFC4X3_ADD2",
+    "IFC4X3_TC1": "IFC4X3_ADD2",
+    "IFC4X3_ADD2_TC1": "IFC4X3_ADD2",
+}
+
+HEADER_BYTES = 64 * 1024
+TAIL_BYTES = 4096
+# A zipped IFC rarely compresses better than 30:1; far beyond that is a zip bomb.
+MAX_ZIP_RATIO = 200
+MAX_ZIP_UNPACKED = 8 * 1024**3
+
+_SCHEMA_RE = re.compile(rb"FILE_SCHEMA\s*\(\s*\(\s*'([^']*)'", re.IGNORECASE)
+_END_RE = re.compile(rb"ENDSEC\s*;\s*END-ISO-10303-21\s*;\s*\Z", re.IGNORECASE)
+_COMMENT_RE = re.compile(rb"/\*.*?\*/", re.DOTALL)
+
+_SIGNATURES = [
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"%PDF", "a PDF document"),
+    (b"BM", None),  # too short to be sure; only used with the extension check below
+    (b"\xd0\xcf\x11\xe0", "a Microsoft Office document"),
+    (b"Rar!", "a RAR archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"\x1f\x8b", "a gzip archive"),
+]
+
+
+@dataclass(slots=True)
+class PreparedFile:
+    """A file ready for ``ifcopenshell.open``."""
+
+    original: Path
+    readable_path: Path  # the original, or a temporary copy
+    schema_declared: str
+    schema_read: str
+    size: int
+    warnings: list[str] = field(default_factory=list)
+    temporary: bool = False
+
+    def cleanup(self) -> None:
+        if self.temporary:
+            self.readable_path.unlink(missing_ok=True)
+
+
+def check_readable(path: Path) -> int:
+    """Size of a regular, readable, non-empty file; BadInput otherwise."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise BadInput(f"The file {path.name!r} no longer exists at {path.parent}.") from None
+    except OSError as exc:
+        raise BadInput(f"The file {path.name!r} cannot be reached: {exc.strerror or exc}.") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise BadInput(f"{path.name!r} is a folder, not an IFC file.")
+    if not stat.S_ISREG(info.st_mode):
+        raise BadInput(f"{path.name!r} is not a regular file.")
+    if info.st_size == 0:
+        raise BadInput(f"The file {path.name!r} is empty (0 bytes).")
+    try:
+        with open(path, "rb") as handle:
+            handle.read(1)
+    except PermissionError:
+        raise BadInput(f"You do not have permission to read {path.name!r}.") from None
+    except OSError as exc:
+        raise BadInput(f"The file {path.name!r} cannot be read: {exc.strerror or exc}.") from None
+    return info.st_size
+
+
+def prepare(path: Path, temp_dir: Path) -> PreparedFile:
+    """Check ``path`` and return something ``ifcopenshell.open`` can read.
+
+    Raises ``BadInput`` (or ``UnsupportedFormat``) with a message for a person.
+    """
+    path = Path(path)
+    size = check_readable(path)
+    with open(path, "rb") as handle:
+        head = handle.read(HEADER_BYTES)
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return _prepare_zip(path, size, temp_dir)
+    if path.suffix.lower() == ".ifczip":
+        raise BadInput(f"{path.name!r} is named .ifczip but is not a zip archive.")
+    return _prepare_step(path, path, size, head, temp_dir, warnings=[])
+
+
+def _describe_foreign(head: bytes) -> str | None:
+    for signature, what in _SIGNATURES:
+        if what and head.startswith(signature):
+            return what
+    return None
+
+
+def _looks_like_xml(head: bytes) -> bool:
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return text.startswith(b"<?xml") or text.startswith(b"<")
+
+
+def _prepare_step(
+    original: Path, readable: Path, size: int, head: bytes, temp_dir: Path, warnings: list[str]
+) -> PreparedFile:
+    name = original.name
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if _looks_like_xml(head):
+        raise UnsupportedFormat(
+            f"{name!r} is an ifcXML file. IFC Desktop reads IFC STEP files (.ifc) and zipped STEP "
+            "files (.ifczip); export the model as .ifc instead."
+        )
+    if not stripped.upper().startswith(b"ISO-10303-21"):
+        foreign = _describe_foreign(head)
+        if foreign:
+            raise BadInput(f"{name!r} is {foreign}, not an IFC file.")
+        if b"\x00" in head[:1024]:
+            raise BadInput(f"{name!r} is not an IFC file: it contains binary data.")
+        raise BadInput(f"{name!r} is not an IFC file: it does not start with ISO-10303-21.")
+    match = _SCHEMA_RE.search(head)
+    if not match:
+        raise BadInput(f"{name!r} has no FILE_SCHEMA in its header, so its IFC version is unknown.")
+    declared = match.group(1).decode("ascii", "replace").strip()
+    schema_read = _schema_to_read(declared, name)
+    _check_complete(readable, name)
+    prepared = PreparedFile(original, readable, declared, schema_read, size, warnings, temporary=False)
+    if declared.upper() != schema_read:
+        warnings.append(
+            f"The file declares schema {declared}, which IFC Desktop reads as {schema_read} "
+            "(the file itself is not changed)."
+        )
+        prepared.readable_path = _rewrite_schema(readable, match, schema_read, temp_dir)
+        if readable != original:  # already a temporary copy: drop the intermediate one
+            readable.unlink(missing_ok=True)
+        prepared.temporary = True
+    elif readable != original:
+        prepared.temporary = True
+    return prepared
+
+
+def _schema_to_read(declared: str, name: str) -> str:
+    upper = declared.upper()
+    if upper in SUPPORTED_SCHEMAS:
+        return upper
+    if upper in SCHEMA_ALIASES:
+        return SCHEMA_ALIASES[upper]
+    supported = ", ".join(SUPPORTED_SCHEMAS)
+    if re.fullmatch(r"IFC4X3_RC\d*|IFC4X[12](_.*)?|IFC4_RC\d*", upper):
+        raise UnsupportedFormat(
+            f"{name!r} uses the pre-release schema {declared}, which is not supported "
+            f"(supported: {supported}). Export it again as IFC4X3_ADD2."
+        )
+    if not declared:
+        raise BadInput(f"{name!r} declares an empty FILE_SCHEMA, so its IFC version is unknown.")
+    raise UnsupportedFormat(f"{name!r} uses the schema {declared}, which is not supported (supported: {supported}).")
+
+
+def _check_complete(path: Path, name: str) -> None:
+    """A STEP file must end with ENDSEC; END-ISO-10303-21; - otherwise it was cut off."""
+    with open(path, "rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        end = handle.tell()
+        handle.seek(max(0, end - TAIL_BYTES))
+        tail = handle.read()
+    tail = _COMMENT_RE.sub(b"", tail).rstrip(b" \t\r\n\x00\x1a")
+    if not _END_RE.search(tail):
+        if tail.upper().endswith(b"END-ISO-10303-21;"):
+            raise BadInput(f"{name!r} is damaged: the DATA section is not closed (ENDSEC; is missing).")
+        raise BadInput(
+            f"{name!r} is incomplete: it does not end with END-ISO-10303-21; - it was probably cut off "
+            "while being exported, downloaded or copied. Get a complete copy and import it again."
+        )
+
+
+def _rewrite_schema(source: Path, match: re.Match[bytes], schema: str, temp_dir: Path) -> Path:
+    """Copy ``source`` with its FILE_SCHEMA name replaced, streaming the rest."""
+    temp_dir.mkdir(parents=True, exist_ok=True)
+    target = _temp_path(temp_dir, ".ifc")
+    start, stop = match.span(1)
+    with open(source, "rb") as src, open(target, "wb") as dst:
+        head = src.read(stop)
+        dst.write(head[:start] + schema.encode("ascii") + head[stop:])
+        shutil.copyfileobj(src, dst, 1024 * 1024)
+    return target
+
+
+def _temp_path(temp_dir: Path, suffix: str) -> Path:
+    import tempfile
+
+    handle, name = tempfile.mkstemp(prefix=f"import-{os.getpid()}-", suffix=suffix, dir=temp_dir)
+    os.close(handle)
+    return Path(name)
+
+
+def _prepare_zip(path: Path, size: int, temp_dir: Path) -> PreparedFile:
+    name = path.name
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise BadInput(f"{name!r} is a damaged zip archive: {exc}.") from None
+    with archive:
+        members = [info for info in archive.infolist() if not info.is_dir()]
+        for info in members:
+            parts = info.filename.replace("\\", "/").split("/")
+            if info.filename.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
+                raise BadInput(f"{name!r} contains an unsafe path ({info.filename!r}); it was not opened.")
+        ifc = [m for m in members if m.filename.lower().endswith(".ifc")]
+        xml = [m for m in members if m.filename.lower().endswith((".ifcxml", ".xml"))]
+        if not ifc:
+            if xml:
+                raise UnsupportedFormat(
+                    f"{name!r} contains an ifcXML file ({xml[0].filename}). IFC Desktop reads IFC STEP "
+                    "files; export the model as .ifc or .ifczip with a .ifc inside."
+                )
+            raise BadInput(f"{name!r} is a zip archive with no .ifc file inside.")
+        if len(ifc) > 1:
+            names = ", ".join(m.filename for m in ifc[:5])
+            raise BadInput(
+                f"{name!r} contains {len(ifc)} IFC files ({names}); an .ifczip must hold exactly one. "
+                "Unzip it and import the files one by one."
+            )
+        member = ifc[0]
+        compressed = max(member.compress_size, 1)
+        if member.file_size > MAX_ZIP_UNPACKED or (
+            member.file_size > 64 * 1024**2 and member.file_size / compressed > MAX_ZIP_RATIO
+        ):
+            raise BadInput(
+                f"{name!r} claims to unpack to {member.file_size / 1024**3:.1f} GB from "
+                f"{member.compress_size / 1024**2:.1f} MB; it was not unpacked (possible zip bomb)."
+            )
+        temp_dir.mkdir(parents=True, exist_ok=True)
+        target = _temp_path(temp_dir, ".ifc")
+        try:
+            _extract_capped(archive, member, target, name)
+            with open(target, "rb") as handle:
+                head = handle.read(HEADER_BYTES)
+            if not head:
+                raise BadInput(f"The IFC file inside {name!r} is empty.")
+            return _prepare_step(path, target, size, head, temp_dir, warnings=[])
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
+
+
+def _extract_capped(archive: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path, name: str) -> None:
+    """Unpack one member, never writing more than it declares (zip headers can lie)."""
+    limit = member.file_size
+    written = 0
+    try:
+        with archive.open(member) as src, open(target, "wb") as dst:
+            while chunk := src.read(1024 * 1024):
+                written += len(chunk)
+                if written > limit:
+                    raise BadInput(f"{name!r} unpacks to more data than it declares; it was not opened.")
+                dst.write(chunk)
+    except (zipfile.BadZipFile, EOFError, OSError, RuntimeError) as exc:
+        if isinstance(exc, OSError) and exc.errno == 28:
+            raise
+        raise BadInput(f"{name!r} is a damaged zip archive: {exc}.") from None

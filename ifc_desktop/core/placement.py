@@ -1,0 +1,143 @@
+"""World placement of products, in plain Python with a memo per placement.
+
+Products in a storey share their parent placements, so each IfcLocalPlacement
+is resolved once. Pure Python beats numpy here: the matrices are 3x4 and
+numpy's per-call overhead dominates at this size.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+
+import ifcopenshell
+
+# A rigid transform: rotation rows (9) then translation (3).
+Matrix = tuple[float, ...]
+IDENTITY: Matrix = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0)
+MAX_DEPTH = 64
+
+
+class PlacementResolver:
+    def __init__(self) -> None:
+        self._memo: dict[int, Matrix | None] = {}
+        self._axes: dict[int, Matrix | None] = {}
+        self.failures = 0
+
+    def world(self, object_placement: ifcopenshell.entity_instance) -> tuple[float, ...] | None:
+        """Origin, x axis and z axis of ``object_placement`` in world coordinates."""
+        matrix = self._resolve(object_placement, 0)
+        if matrix is None:
+            self.failures += 1
+            return None
+        r = matrix
+        return (r[9], r[10], r[11], r[0], r[3], r[6], r[2], r[5], r[8])
+
+    def _resolve(self, placement: ifcopenshell.entity_instance, depth: int) -> Matrix | None:
+        key = placement.id()
+        if key in self._memo:
+            return self._memo[key]
+        if depth > MAX_DEPTH:  # a cycle or absurd nesting in a damaged file
+            return None
+        self._memo[key] = None  # guards against cycles while resolving
+        try:
+            result = self._compute(placement, depth)
+        except Exception:
+            result = None
+        self._memo[key] = result
+        return result
+
+    def _compute(self, placement: ifcopenshell.entity_instance, depth: int) -> Matrix | None:
+        kind = placement.is_a()
+        if kind == "IfcLocalPlacement":  # (PlacementRelTo, RelativePlacement)
+            local = self._axis(placement.get_argument(1))
+            parent = placement.get_argument(0)
+        elif kind == "IfcLinearPlacement" and getattr(placement, "CartesianPosition", None) is not None:
+            local = self._axis(placement.CartesianPosition)
+            parent = placement.PlacementRelTo
+        else:
+            import ifcopenshell.util.placement
+
+            with contextlib.redirect_stdout(io.StringIO()):  # the helper prints debugging output
+                m = ifcopenshell.util.placement.get_local_placement(placement)
+            return (
+                float(m[0][0]), float(m[0][1]), float(m[0][2]),
+                float(m[1][0]), float(m[1][1]), float(m[1][2]),
+                float(m[2][0]), float(m[2][1]), float(m[2][2]),
+                float(m[0][3]), float(m[1][3]), float(m[2][3]),
+            )  # fmt: skip
+        if local is None:
+            return None
+        if parent is None:
+            return local
+        parent_matrix = self._resolve(parent, depth + 1)
+        if parent_matrix is None:
+            return None
+        return compose(parent_matrix, local)
+
+    def _axis(self, placement: ifcopenshell.entity_instance | None) -> Matrix | None:
+        if placement is None:
+            return IDENTITY
+        key = placement.id()
+        if key not in self._axes:
+            self._axes[key] = axis_placement(placement)
+        return self._axes[key]
+
+
+def axis_placement(placement: ifcopenshell.entity_instance | None) -> Matrix | None:
+    if placement is None:
+        return IDENTITY
+    # IfcAxis2Placement2D: (Location, RefDirection); 3D: (Location, Axis, RefDirection).
+    # Points and directions hold their coordinates at position 0.
+    location = placement.get_argument(0)
+    coordinates = location.get_argument(0) if location is not None else (0.0, 0.0, 0.0)
+    origin = (tuple(float(c) for c in coordinates) + (0.0, 0.0, 0.0))[:3]
+    kind = placement.is_a()
+    if kind == "IfcAxis2Placement2D":
+        ref = placement.get_argument(1)
+        x = _unit((*ref.get_argument(0)[:2], 0.0)) if ref is not None else (1.0, 0.0, 0.0)
+        if x is None:
+            return None
+        z = (0.0, 0.0, 1.0)
+    elif kind == "IfcAxis2Placement3D":
+        axis = placement.get_argument(1)
+        ref = placement.get_argument(2)
+        z = _unit(tuple(axis.get_argument(0))) if axis is not None else (0.0, 0.0, 1.0)
+        if z is None:
+            return None
+        x_hint = tuple(ref.get_argument(0)) if ref is not None else (1.0, 0.0, 0.0)
+        if len(x_hint) < 3:
+            x_hint = (*x_hint, 0.0)
+        dot = sum(a * b for a, b in zip(x_hint, z, strict=False))
+        x = _unit(tuple(a - dot * b for a, b in zip(x_hint, z, strict=False)))
+        if x is None:  # RefDirection parallel to Axis: pick any perpendicular
+            x = _unit(_cross((0.0, 1.0, 0.0), z)) or _unit(_cross((1.0, 0.0, 0.0), z))
+            if x is None:
+                return None
+    else:  # IfcAxis2PlacementLinear and other curve-based placements are not resolved here
+        return None
+    y = _cross(z, x)
+    return (x[0], y[0], z[0], x[1], y[1], z[1], x[2], y[2], z[2], origin[0], origin[1], origin[2])
+
+
+def compose(a: Matrix, b: Matrix) -> Matrix:
+    """a ∘ b: apply b, then a."""
+    r = [0.0] * 12
+    for i in range(3):
+        for j in range(3):
+            r[i * 3 + j] = a[i * 3] * b[j] + a[i * 3 + 1] * b[3 + j] + a[i * 3 + 2] * b[6 + j]
+        r[9 + i] = a[i * 3] * b[9] + a[i * 3 + 1] * b[10] + a[i * 3 + 2] * b[11] + a[9 + i]
+    return tuple(r)
+
+
+def _unit(v: tuple[float, ...]) -> tuple[float, float, float] | None:
+    v = (tuple(float(c) for c in v) + (0.0, 0.0, 0.0))[:3]
+    length = math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
+    if length < 1e-12 or math.isnan(length) or math.isinf(length):
+        return None
+    return (v[0] / length, v[1] / length, v[2] / length)
+
+
+def _cross(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, float, float]:
+    return (a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0])

@@ -1,0 +1,111 @@
+"""Property and quantity sets, read the way ``ifcopenshell.util.element.get_psets`` reads them.
+
+Exporters share IfcProperty and IfcPropertySet instances between many
+elements, so each one is read once and cached by STEP id. Single, enumerated
+and list values (nearly all of them) are read directly by attribute position;
+the rare bounded, table and complex values go through ifcopenshell's own
+helpers so their shape matches ``get_psets`` exactly.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import ifcopenshell
+import ifcopenshell.util.element
+
+from .snapshot import KIND_PSET, KIND_QTO
+from .values import plain
+
+_NAME = 2  # IfcRoot.Name on property set definitions
+
+
+class PropertyReader:
+    def __init__(self) -> None:
+        self._properties: dict[int, tuple[str, Any]] = {}
+        self._quantities: dict[int, tuple[str, Any]] = {}
+
+    def read(self, definition: ifcopenshell.entity_instance) -> tuple[str, str, dict[str, Any]] | None:
+        """(name, kind, properties) of a property set definition, or None when it holds no properties."""
+        ifc_class = definition.is_a()
+        name = definition.get_argument(_NAME) or ""
+        if ifc_class == "IfcPropertySet":
+            return name, KIND_PSET, self._read_properties(definition.get_argument(4))
+        if ifc_class == "IfcElementQuantity":
+            return name, KIND_QTO, self._read_quantities(definition.get_argument(5))
+        if not definition.is_a("IfcPropertySetDefinition"):
+            return None
+        # Predefined property sets (door lining, window panel, ...) and IFC2X3 oddities.
+        values = ifcopenshell.util.element.get_property_definition(definition) or {}
+        return name, KIND_PSET, {key: plain(value) for key, value in values.items() if key != "id"}
+
+    def _read_properties(self, properties: Any) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        cache = self._properties
+        for prop in properties or ():
+            key = prop.id()
+            entry = cache.get(key)
+            if entry is None:
+                entry = cache[key] = _read_property(prop)
+            result[entry[0]] = entry[1]
+        return result
+
+    def _read_quantities(self, quantities: Any) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        cache = self._quantities
+        for quantity in quantities or ():
+            key = quantity.id()
+            entry = cache.get(key)
+            if entry is None:
+                entry = cache[key] = _read_quantity(quantity)
+            result[entry[0]] = entry[1]
+        return result
+
+
+def _read_property(prop: ifcopenshell.entity_instance) -> tuple[str, Any]:
+    # get_argument skips the bounds check of entity_instance.__getitem__: this is the hot loop.
+    # Names and short texts repeat across thousands of elements: interning keeps one copy.
+    ifc_class = prop.is_a()
+    name = _intern(prop.get_argument(0))
+    if ifc_class == "IfcPropertySingleValue":
+        value = prop.get_argument(2)
+        return name, (_scalar(value.get_argument(0)) if value is not None else None)
+    if ifc_class in ("IfcPropertyEnumeratedValue", "IfcPropertyListValue"):
+        values = prop.get_argument(2)
+        return name, ([_scalar(v.get_argument(0)) for v in values] if values else None)
+    values = ifcopenshell.util.element.get_properties([prop])
+    return name, plain(values.get(name))
+
+
+def _read_quantity(quantity: ifcopenshell.entity_instance) -> tuple[str, Any]:
+    name = _intern(quantity.get_argument(0))
+    if quantity.is_a() in _SIMPLE_QUANTITIES:
+        return name, _scalar(quantity.get_argument(3))
+    values = ifcopenshell.util.element.get_quantities([quantity])
+    return name, plain(values.get(name))
+
+
+_SIMPLE_QUANTITIES = frozenset(
+    (
+        "IfcQuantityLength",
+        "IfcQuantityArea",
+        "IfcQuantityVolume",
+        "IfcQuantityCount",
+        "IfcQuantityWeight",
+        "IfcQuantityTime",
+        "IfcQuantityNumber",
+    )
+)
+_PLAIN_TYPES = (str, float, int, bool, type(None))
+
+
+def _scalar(value: Any) -> Any:
+    kind = type(value)
+    if kind is str:
+        return sys.intern(value) if len(value) <= 64 else value
+    return value if kind in _PLAIN_TYPES else plain(value)
+
+
+def _intern(name: Any) -> Any:
+    return sys.intern(name) if type(name) is str else name

@@ -1,0 +1,90 @@
+"""Plain, comparable values: normalising ifcopenshell results and hashing them.
+
+ifcopenshell returns defined types and entity references inside property
+values (bounded, table and complex properties); these become plain values so
+they can be stored as JSON and compared across files. STEP ids never survive
+normalisation, because they change whenever a file is written again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from typing import Any
+
+import ifcopenshell
+
+# Significant digits kept when hashing floats: below this is floating-point
+# noise from exporters, not a change anyone made.
+HASH_DIGITS = 9
+
+
+def plain(value: Any) -> Any:
+    """``value`` with entity instances, tuples and STEP ids turned into plain data."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, ifcopenshell.entity_instance):
+        try:
+            wrapped = value.wrappedValue
+        except (AttributeError, RuntimeError):
+            return value.is_a()
+        return plain(wrapped)
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items() if key != "id"}
+    return str(value)
+
+
+def canonical(value: Any) -> Any:
+    """``value`` as nested tuples with sorted keys and floats rounded to ``HASH_DIGITS`` digits."""
+    kind = type(value)
+    if kind is float:
+        if math.isnan(value) or math.isinf(value):
+            return repr(value)
+        return float(f"{value:.{HASH_DIGITS}g}")
+    if kind is dict:
+        return tuple(
+            sorted(
+                ((str(key), item if type(item) in _EXACT else canonical(item)) for key, item in value.items()),
+                key=_first,
+            )
+        )
+    if kind is list or kind is tuple:
+        return tuple(item if type(item) in _EXACT else canonical(item) for item in value)
+    return value
+
+
+_EXACT = (str, int, bool, type(None))
+
+
+def _first(pair: tuple[str, Any]) -> str:
+    return pair[0]
+
+
+def digest(value: Any) -> str:
+    """Stable hex digest of a plain value (key order and float noise do not matter).
+
+    ``repr`` of str, int, float, bool, None and tuples is the same in every
+    process and Python version we run, and is several times cheaper than JSON.
+    """
+    return hashlib.blake2b(repr(canonical(value)).encode("utf-8"), digest_size=16).hexdigest()
+
+
+def properties_digest(name: str, kind: str, source: str, properties: dict[str, Any]) -> str:
+    """``digest([name, kind, source, properties])`` for a property set, with a fast path.
+
+    Property sets are hashed by the hundred thousand; most are flat dicts of
+    strings and numbers, which need no recursive walk.
+    """
+    try:
+        items = sorted(properties.items())
+    except TypeError:  # a property without a name next to named ones
+        return digest([name, kind, source, properties])
+    parts: list[Any] = [name, kind, source]
+    for key, value in items:
+        if type(value) not in _EXACT:  # floats are rounded, containers walked
+            value = canonical(value)
+        parts.append(key)
+        parts.append(value)
+    return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()

@@ -1,0 +1,270 @@
+"""The import task: what one worker process does for one job.
+
+It checks the file, recognises bytes that are already a version, stores the
+source file (compressed on a background thread while the parser runs),
+extracts the snapshot and saves it as a version in one transaction. Only plain,
+picklable data crosses the process boundary: the request, progress events and
+the outcome or an ``ImportFailure``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..core.errors import ImportFailure, as_import_failure
+from ..core.progress import Progress, StageReporter
+
+STAGE_CHECK = "Checking file"
+STAGE_SAVE = "Saving"
+STAGES = [
+    STAGE_CHECK,
+    "Opening file",
+    "Reading project",
+    "Extracting elements",
+    "Extracting properties",
+    "Computing placements",
+    STAGE_SAVE,
+]
+
+FAULTS_ENV = "IFC_DESKTOP_ENABLE_FAULTS"
+TEMP_FOLDER = "tmp"
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    job_id: int | None
+    path: str
+    data_dir: str
+    new_model: bool = False
+    # Test-only fault injection, "<action>:<stage name>", e.g. "crash:Saving": fires on
+    # the job's first attempt only ("always-crash:Saving" fires on every attempt).
+    # Honoured only when the worker's environment has IFC_DESKTOP_ENABLE_FAULTS=1.
+    fault: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    model_id: int
+    model_name: str
+    version_id: int
+    version_number: int
+    created: bool  # False when the bytes (or this job) were already a version
+    element_count: int
+    warnings: list[str] = field(default_factory=list)
+    stage_durations: dict[str, float] = field(default_factory=dict)
+
+
+def run_import(request: ImportRequest, progress: Callable[[Progress], None] | None = None) -> ImportOutcome:
+    """Import one file as a version. Raises ``ImportFailure`` (permanent or transient)."""
+    from ..core.extract import extract
+    from ..core.opener import check_readable, prepare
+    from ..store import Store
+
+    timer = _StageTimer(progress, _fault_injector(request))
+    reporter = StageReporter(STAGES, timer)
+    path = Path(request.path)
+    data_dir = Path(request.data_dir)
+    store = None
+    prepared = None
+    try:
+        reporter.start(STAGE_CHECK)
+        size = check_readable(path)
+        sha256 = file_sha256(path, lambda f: reporter.fraction(f))
+        store = Store.open(data_dir, migrate=False)
+        if not request.new_model:
+            existing = store.find_version_by_sha(sha256)
+            if existing is not None:
+                reporter.start(STAGE_SAVE)
+                model = store.resolve_model(existing.model_id)
+                return _outcome(model.name, existing, timer)
+        source_copy = _BackgroundCopy(store, path, sha256)
+        try:
+            prepared = prepare(path, data_dir / TEMP_FOLDER)
+            snapshot = extract(prepared, reporter, source_name=path.name)
+        finally:
+            source_copy.join()
+        reporter.start(STAGE_SAVE)
+        version = store.save_version(
+            snapshot,
+            source_path=path,
+            sha256=sha256,
+            size=size,
+            job_id=request.job_id,
+            new_model=request.new_model,
+            progress=reporter.fraction,
+        )
+        model = store.resolve_model(version.model_id)
+        return _outcome(model.name, version, timer)
+    except BaseException as exc:
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        raise as_import_failure(exc) from None
+    finally:
+        if prepared is not None:
+            prepared.cleanup()
+        if store is not None:
+            store.close()
+
+
+def file_sha256(path: Path, fraction: Callable[[float], None] | None = None) -> str:
+    digest = hashlib.sha256()
+    total = max(path.stat().st_size, 1)
+    done = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(4 * 1024 * 1024):
+            digest.update(chunk)
+            done += len(chunk)
+            if fraction is not None:
+                fraction(done / total)
+    return digest.hexdigest()
+
+
+def sweep_temp(data_dir: Path) -> int:
+    """Remove temporary files left by workers that no longer run (killed mid-import)."""
+    folder = Path(data_dir) / TEMP_FOLDER
+    removed = 0
+    for item in folder.glob("import-*"):
+        try:
+            pid = int(item.name.split("-")[1])
+        except (IndexError, ValueError):
+            continue
+        if pid != os.getpid() and not _process_alive(pid):
+            item.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    if os.name == "nt":
+        import ctypes
+
+        handle = ctypes.windll.kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        ctypes.windll.kernel32.CloseHandle(handle)
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _outcome(model_name: str, version, timer: _StageTimer) -> ImportOutcome:
+    return ImportOutcome(
+        model_id=version.model_id,
+        model_name=model_name,
+        version_id=version.id,
+        version_number=version.number,
+        created=version.created,
+        element_count=version.element_count,
+        warnings=list(version.warnings),
+        stage_durations=timer.finish(),
+    )
+
+
+class _BackgroundCopy:
+    """Compresses the source into the store while the parser runs (zlib releases the GIL)."""
+
+    def __init__(self, store, path: Path, sha256: str):
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(store, path, sha256), daemon=True)
+        self._thread.start()
+
+    def _run(self, store, path: Path, sha256: str) -> None:
+        try:
+            store.store_source(path, sha256)
+        except BaseException as exc:
+            self._error = exc
+
+    def join(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
+class _StageTimer:
+    """Forwards progress and records how long each stage took."""
+
+    def __init__(self, forward: Callable[[Progress], None] | None, on_stage: Callable[[str], None] | None):
+        self._forward = forward
+        self._on_stage = on_stage
+        self._current: str | None = None
+        self._started = 0.0
+        self.durations: dict[str, float] = {}
+
+    def __call__(self, progress: Progress) -> None:
+        if progress.stage_name != self._current:
+            now = time.perf_counter()
+            if self._current is not None:
+                self.durations[self._current] = now - self._started
+            self._current, self._started = progress.stage_name, now
+            if self._on_stage is not None:
+                self._on_stage(progress.stage_name)
+        if self._forward is not None:
+            self._forward(progress)
+
+    def finish(self) -> dict[str, float]:
+        if self._current is not None:
+            self.durations[self._current] = time.perf_counter() - self._started
+            self._current = None
+        return dict(self.durations)
+
+
+def _fault_injector(request: ImportRequest) -> Callable[[str], None] | None:
+    """Test-only: misbehave at the start of a stage. Ignored unless enabled in the environment."""
+    if not request.fault or os.environ.get(FAULTS_ENV) != "1":
+        return None
+    action, _, stage = request.fault.partition(":")
+    always = action.startswith("always-")
+    action = action.removeprefix("always-")
+    marker = Path(request.data_dir) / "faults" / f"job-{request.job_id}-{action}"
+
+    def inject(stage_name: str) -> None:
+        if stage_name != stage:
+            return
+        if not always:
+            if marker.exists():
+                return
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        if action == "crash":
+            import ctypes
+
+            ctypes.string_at(0)  # segmentation fault
+        elif action == "exit":
+            os._exit(3)
+        elif action == "kill":
+            import signal
+
+            os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
+        elif action == "hang":
+            while True:
+                time.sleep(0.1)
+        elif action == "oom":
+            raise MemoryError("injected out-of-memory")
+        elif action == "raise":
+            raise RuntimeError(f"injected transient fault at {stage_name}")
+        elif action == "slow":
+            time.sleep(2.0)
+
+    return inject
+
+
+__all__ = [
+    "STAGES",
+    "ImportFailure",
+    "ImportOutcome",
+    "ImportRequest",
+    "file_sha256",
+    "run_import",
+    "sweep_temp",
+]

@@ -1,0 +1,35 @@
+"""Logging to a rotating file in the data folder (and optionally the console)."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from pathlib import Path
+
+LOG_FOLDER = "logs"
+LOG_FILE = "ifc-desktop.log"
+_FORMAT = "%(asctime)s %(levelname)-7s %(processName)s %(name)s: %(message)s"
+
+
+def log_dir(data_dir: Path) -> Path:
+    return Path(data_dir) / LOG_FOLDER
+
+
+def configure_logging(data_dir: Path, *, console: bool = False, level: int = logging.INFO) -> Path:
+    """Send the app's log records to ``<data_dir>/logs/ifc-desktop.log`` (5 files of 2 MB)."""
+    folder = log_dir(data_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / LOG_FILE
+    root = logging.getLogger("ifc_desktop")
+    root.setLevel(level)
+    if not any(getattr(h, "_ifc_desktop", False) for h in root.handlers):
+        handler = logging.handlers.RotatingFileHandler(path, maxBytes=2 * 1024**2, backupCount=5, encoding="utf-8")
+        handler.setFormatter(logging.Formatter(_FORMAT))
+        handler._ifc_desktop = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+        if console:
+            stream = logging.StreamHandler()
+            stream.setFormatter(logging.Formatter(_FORMAT))
+            stream._ifc_desktop = True  # type: ignore[attr-defined]
+            root.addHandler(stream)
+    return path

@@ -1,0 +1,183 @@
+"""Extraction of every real sample, checked against ifcopenshell's own answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ifcopenshell
+import ifcopenshell.util.element
+import pytest
+
+from ifc_desktop.core.errors import BadInput, ImportFailure, UnsupportedFormat
+from ifc_desktop.core.extract import extract
+from ifc_desktop.core.opener import prepare
+from ifc_desktop.core.progress import Progress, StageReporter
+from ifc_desktop.core.snapshot import SOURCE_TYPE, merged_psets
+from ifc_desktop.core.values import plain
+from ifc_desktop.jobs.task import STAGES
+
+from .conftest import sample, sample_files
+
+# Files the corpus marks as unreadable, and the words the message must use.
+EXPECTED_FAILURES = {
+    "bad_ifc2x3_archicad18_no_file_name_cp1251_escapes.ifc": (BadInput, "header"),
+    "bad_ifc2x3_header_order_and_unescaped_backslash.ifc": (BadInput, "header"),
+    "bad_ifc4_illegal_char_and_INF_reals.ifc": (BadInput, "line 21"),
+    "ifc4x3rc2_sketchup2015_kit_simple_road_UNSUPPORTED_SCHEMA.ifc": (UnsupportedFormat, "IFC4X3_RC2"),
+    "ifcxml_ikea_kitchen_cabinets.ifcXML": (UnsupportedFormat, "ifcXML"),
+    "ifczip_containing_ifcxml_hello_wall.ifczip": (UnsupportedFormat, "ifcXML"),
+}
+# Readable only through a schema alias: they must carry a warning saying so.
+ALIASED = {
+    "ifc2x3final_revit2017_wall_UNSUPPORTED_SCHEMA.ifc": ("IFC2X3_FINAL", "IFC2X3"),
+    "ifc4x3add1_sogelink_covadis_terrain_UNSUPPORTED_SCHEMA.ifc": ("IFC4X3_ADD1", "IFC4X3_ADD2"),
+    "ifc4x3final_acca_usbim_railway_UNSUPPORTED_SCHEMA.ifc": ("IFC4X3", "IFC4X3_ADD2"),
+}
+READABLE = [p for p in sample_files() if p.name not in EXPECTED_FAILURES]
+
+
+def run_extract(path: Path, tmp_path: Path, events: list[Progress] | None = None):
+    prepared = prepare(path, tmp_path / "tmp")
+    try:
+        return extract(prepared, StageReporter(STAGES, events.append if events is not None else None))
+    finally:
+        prepared.cleanup()
+
+
+def open_for_reference(path: Path, tmp_path: Path) -> ifcopenshell.file:
+    """ifcopenshell's own view of the file (through the same alias copy for aliased schemas)."""
+    prepared = prepare(path, tmp_path / "ref")
+    ifc = ifcopenshell.open(str(prepared.readable_path))
+    return ifc
+
+
+def reference_psets(product) -> dict:
+    psets = ifcopenshell.util.element.get_psets(product)
+    return {(name or ""): {k: plain(v) for k, v in props.items() if k != "id"} for name, props in psets.items()}
+
+
+@pytest.mark.parametrize("path", READABLE, ids=lambda p: p.name)
+def test_every_product_becomes_an_element_with_the_psets_ifcopenshell_reports(path, tmp_path):
+    snapshot = run_extract(path, tmp_path)
+    ifc = open_for_reference(path, tmp_path)
+    products = ifc.by_type("IfcProduct")
+    assert len(snapshot.elements) == len(products)
+    by_step_id = {e.step_id: e for e in snapshot.elements}
+    for product in products:
+        element = by_step_id[product.id()]
+        assert element.global_id == product.GlobalId
+        assert element.ifc_class == product.is_a()
+        assert merged_psets(element.property_sets) == reference_psets(product), product
+
+
+@pytest.mark.parametrize("path", READABLE, ids=lambda p: p.name)
+def test_types_containers_and_hashes_match_the_file(path, tmp_path):
+    snapshot = run_extract(path, tmp_path)
+    ifc = open_for_reference(path, tmp_path)
+    by_step_id = {e.step_id: e for e in snapshot.elements}
+    for product in ifc.by_type("IfcProduct"):
+        element = by_step_id[product.id()]
+        element_type = ifcopenshell.util.element.get_type(product)
+        assert element.type_global_id == (element_type.GlobalId if element_type else None)
+        assert element.type_name == ((element_type.Name or None) if element_type else None)
+        containment = [
+            rel
+            for rel in ifc.get_inverse(product)
+            if rel.is_a("IfcRelContainedInSpatialStructure") and product in rel.RelatedElements
+        ]
+        container = containment[0].RelatingStructure if containment else None
+        assert element.container_global_id == (container.GlobalId if container else None)
+        assert len(element.content_hash) == 32
+    assert snapshot.header.schema_read in ("IFC2X3", "IFC4", "IFC4X3_ADD2")
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_FAILURES))
+def test_unreadable_samples_fail_with_a_message_naming_the_problem(name, tmp_path):
+    error_type, words = EXPECTED_FAILURES[name]
+    with pytest.raises(ImportFailure) as caught:
+        run_extract(sample(name), tmp_path)
+    assert isinstance(caught.value, error_type)
+    assert caught.value.permanent
+    assert words in caught.value.message
+    assert name in caught.value.message
+
+
+@pytest.mark.parametrize("name", sorted(ALIASED))
+def test_aliased_schemas_are_read_and_say_so(name, tmp_path):
+    declared, read_as = ALIASED[name]
+    snapshot = run_extract(sample(name), tmp_path)
+    assert (snapshot.header.schema_declared, snapshot.header.schema_read) == (declared, read_as)
+    assert any(declared in w and read_as in w for w in snapshot.warnings)
+    assert snapshot.elements
+
+
+def test_progress_goes_through_the_stages_in_order(tmp_path):
+    events: list[Progress] = []
+    run_extract(sample("ifc2x3_tekla2019_mini_project_steel.ifc"), tmp_path, events)
+    stages = [e.stage_index for e in events]
+    assert stages == sorted(stages)
+    assert {e.stage_name for e in events} == set(STAGES[1:6])
+    assert all(e.stage_count == len(STAGES) and 0.0 <= e.fraction <= 1.0 for e in events)
+
+
+def test_the_authoring_application_falls_back_from_ifcapplication_to_the_header(tmp_path):
+    renga = run_extract(sample("ifc2x3_renga_house.ifc"), tmp_path).header
+    assert renga.application_source == "IfcApplication" and "Renga" in renga.application
+    bonsai = run_extract(sample("ifc4_bonsai_tutorial_walls_openings.ifc"), tmp_path).header
+    assert bonsai.application_source in ("originating_system", "preprocessor_version")
+    assert "Bonsai" in bonsai.application
+
+
+def test_non_ascii_storey_names_and_storeys_of_elements(tmp_path):
+    snapshot = run_extract(sample("ifc2x3_renga_house.ifc"), tmp_path)
+    storeys = {e.global_id: e.name for e in snapshot.elements if e.ifc_class == "IfcBuildingStorey"}
+    assert any(name and "Уровень" in name for name in storeys.values())
+    walls = [e for e in snapshot.elements if e.ifc_class.startswith("IfcWall")]
+    assert walls and all(w.storey_global_id in storeys for w in walls)
+
+
+def test_imperial_units_are_reported(tmp_path):
+    project = run_extract(sample("ifc4x3add2_revit2026_wall_door_column.ifc"), tmp_path).project
+    assert project.length_unit.lower() == "foot"
+    assert project.length_scale == pytest.approx(0.3048)
+
+
+def test_list_valued_properties_keep_their_list(tmp_path):
+    snapshot = run_extract(sample("bad_ifc4_pset_property_wrong_datatype.ifc"), tmp_path)
+    (element,) = snapshot.elements
+    assert merged_psets(element.property_sets)["Pset_WallCommon"]["Status"] == ["EXISTING", "CustomStatus"]
+
+
+def test_type_properties_are_marked_as_inherited(tmp_path):
+    snapshot = run_extract(sample("ifc4_archicad20_fzk_haus.ifc"), tmp_path)
+    inherited = [p for e in snapshot.elements for p in e.property_sets if p.source == SOURCE_TYPE]
+    typed = [e for e in snapshot.elements if e.type_global_id]
+    assert typed
+    if inherited:
+        assert all(p.properties is not None for p in inherited)
+
+
+def test_duplicate_global_ids_are_kept_and_warned_about(tmp_path):
+    text = sample("ifc2x3_revit2021_simple_wall.ifc").read_text(encoding="utf-8", errors="surrogateescape")
+    ifc = ifcopenshell.file.from_string(text)
+    wall = ifc.by_type("IfcWall")[0]
+    door = ifc.by_type("IfcDoor")[0]
+    door.GlobalId = wall.GlobalId
+    path = tmp_path / "duplicate ids.ifc"
+    ifc.write(str(path))
+    snapshot = run_extract(path, tmp_path)
+    assert sum(1 for e in snapshot.elements if e.global_id == wall.GlobalId) == 2
+    assert any("more than one element" in w for w in snapshot.warnings)
+
+
+def test_the_same_content_hashes_the_same_and_an_edit_changes_it(tmp_path):
+    path = sample("ifc2x3_revit2021_simple_wall.ifc")
+    first = {e.global_id: e.content_hash for e in run_extract(path, tmp_path).elements}
+    ifc = ifcopenshell.open(str(path))
+    wall = ifc.by_type("IfcWall")[0]
+    wall.Name = "Renamed wall"
+    edited = tmp_path / "edited.ifc"
+    ifc.write(str(edited))
+    second = {e.global_id: e.content_hash for e in run_extract(edited, tmp_path).elements}
+    changed = {gid for gid in first if first[gid] != second.get(gid)}
+    assert changed == {wall.GlobalId}

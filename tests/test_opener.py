@@ -1,0 +1,157 @@
+"""What the opener decides from the bytes, before the parser runs."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from ifc_desktop.core.errors import BadInput, UnsupportedFormat
+from ifc_desktop.core.opener import prepare
+
+from .conftest import sample
+
+MINIMAL = (
+    "ISO-10303-21;\nHEADER;\nFILE_DESCRIPTION(('ViewDefinition [CoordinationView]'),'2;1');\n"
+    "FILE_NAME('m.ifc','2024-01-01T00:00:00',(''),(''),'x','y','');\nFILE_SCHEMA(('{schema}'));\nENDSEC;\n"
+    "DATA;\n#1=IFCPROJECT('0YvctVUKr0kugbFTf53O9L',$,'P',$,$,$,$,$,$);\nENDSEC;\nEND-ISO-10303-21;\n"
+)
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    if isinstance(text, str):
+        text = text.encode()
+    path.write_bytes(text)
+    return path
+
+
+def test_a_supported_schema_is_read_in_place(tmp_path):
+    path = write(tmp_path / "a.ifc", MINIMAL.format(schema="IFC4"))
+    prepared = prepare(path, tmp_path / "tmp")
+    assert (prepared.schema_declared, prepared.schema_read, prepared.temporary) == ("IFC4", "IFC4", False)
+    assert prepared.readable_path == path
+    assert prepared.warnings == []
+
+
+@pytest.mark.parametrize(
+    ("declared", "read_as"),
+    [
+        ("IFC4X3", "IFC4X3_ADD2"),
+        ("IFC4X3_ADD1", "IFC4X3_ADD2"),
+        ("IFC4X3_TC1", "IFC4X3_ADD2"),
+        ("IFC2X3_FINAL", "IFC2X3"),
+        ("IFC2X3_TC1", "IFC2X3"),
+        ("IFC4_ADD2", "IFC4"),
+        ("IFC4_ADD2_TC1", "IFC4"),
+    ],
+)
+def test_a_schema_alias_is_read_through_a_copy_and_the_original_is_untouched(tmp_path, declared, read_as):
+    path = write(tmp_path / "alias.ifc", MINIMAL.format(schema=declared))
+    before = path.read_bytes()
+    prepared = prepare(path, tmp_path / "tmp")
+    assert prepared.schema_read == read_as
+    assert prepared.temporary and prepared.readable_path != path
+    assert f"FILE_SCHEMA(('{read_as}'))" in prepared.readable_path.read_text()
+    assert any(declared in w and read_as in w for w in prepared.warnings)
+    prepared.cleanup()
+    assert path.read_bytes() == before
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+@pytest.mark.parametrize("declared", ["IFC4X3_RC2", "IFC4X3_RC4", "IFC4X1", "IFC2X2", "IFC5"])
+def test_pre_release_and_unknown_schemas_are_refused_by_name(tmp_path, declared):
+    path = write(tmp_path / "old.ifc", MINIMAL.format(schema=declared))
+    with pytest.raises(UnsupportedFormat, match=declared) as caught:
+        prepare(path, tmp_path / "tmp")
+    assert caught.value.permanent
+
+
+def test_ifcxml_is_refused_as_a_format(tmp_path):
+    with pytest.raises(UnsupportedFormat, match="ifcXML"):
+        prepare(sample("ifcxml_ikea_kitchen_cabinets.ifcXML"), tmp_path)
+
+
+def test_ifczip_holding_ifcxml_is_refused_as_a_format(tmp_path):
+    with pytest.raises(UnsupportedFormat, match="ifcXML"):
+        prepare(sample("ifczip_containing_ifcxml_hello_wall.ifczip"), tmp_path)
+
+
+def test_ifczip_with_one_ifc_is_unpacked_to_a_temporary_file(tmp_path):
+    prepared = prepare(sample("ifc4_revit2017_product_data_nested_lists.ifczip"), tmp_path / "tmp")
+    assert prepared.schema_read == "IFC4" and prepared.temporary
+    assert prepared.readable_path.read_bytes().startswith(b"ISO-10303-21")
+    prepared.cleanup()
+    assert not prepared.readable_path.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "empty"),
+        (b"\x00", "binary"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "PNG image"),
+        (b"hello world, not a model", "does not start with ISO-10303-21"),
+    ],
+)
+def test_files_that_are_not_ifc_are_bad_input(tmp_path, content, message):
+    path = write(tmp_path / "x.ifc", content)
+    with pytest.raises(BadInput, match=message) as caught:
+        prepare(path, tmp_path / "tmp")
+    assert caught.value.permanent
+
+
+@pytest.mark.parametrize("fraction", [0.1, 0.5, 0.9])
+def test_a_truncated_real_file_is_refused_as_incomplete(tmp_path, fraction):
+    data = sample("ifc2x3_revit2021_simple_wall.ifc").read_bytes()
+    path = write(tmp_path / "cut.ifc", data[: int(len(data) * fraction)])
+    with pytest.raises(BadInput, match="incomplete"):
+        prepare(path, tmp_path / "tmp")
+
+
+def test_a_missing_endsec_is_reported(tmp_path):
+    text = MINIMAL.format(schema="IFC4").replace("ENDSEC;\nEND-ISO", "END-ISO")
+    with pytest.raises(BadInput, match="ENDSEC"):
+        prepare(write(tmp_path / "x.ifc", text), tmp_path / "tmp")
+
+
+def test_missing_folder_and_directory_paths_are_bad_input(tmp_path):
+    with pytest.raises(BadInput, match="no longer exists"):
+        prepare(tmp_path / "gone.ifc", tmp_path / "tmp")
+    (tmp_path / "folder.ifc").mkdir()
+    with pytest.raises(BadInput, match="is a folder"):
+        prepare(tmp_path / "folder.ifc", tmp_path / "tmp")
+
+
+def make_zip(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def test_zip_without_ifc_with_two_ifc_and_with_unsafe_paths_are_refused(tmp_path):
+    model = MINIMAL.format(schema="IFC4").encode()
+    with pytest.raises(BadInput, match=r"no \.ifc file"):
+        prepare(make_zip(tmp_path / "a.ifczip", {"readme.txt": b"hi"}), tmp_path / "tmp")
+    with pytest.raises(BadInput, match="contains 2 IFC files"):
+        prepare(make_zip(tmp_path / "b.ifczip", {"a.ifc": model, "b.ifc": model}), tmp_path / "tmp")
+    with pytest.raises(BadInput, match="unsafe path"):
+        prepare(make_zip(tmp_path / "c.ifczip", {"../../evil.ifc": model}), tmp_path / "tmp")
+    assert not (tmp_path.parent / "evil.ifc").exists()
+    assert list((tmp_path / "tmp").glob("*")) == []
+
+
+def test_a_zip_bomb_is_not_unpacked(tmp_path):
+    path = tmp_path / "bomb.ifczip"
+    with (
+        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive,
+        archive.open("bomb.ifc", "w", force_zip64=True) as member,
+    ):
+        block = b"\x00" * (1024 * 1024)
+        for _ in range(300):
+            member.write(block)
+    assert path.stat().st_size < 2 * 1024 * 1024
+    with pytest.raises(BadInput, match="zip bomb"):
+        prepare(path, tmp_path / "tmp")
+    assert list((tmp_path / "tmp").glob("*")) == []
