@@ -116,6 +116,9 @@ def run_cli(argv: list[str]) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_FAILED
+    except BrokenPipeError:  # output piped into a command that stopped reading (e.g. head)
+        sys.stderr.close()
+        return EXIT_OK
 
 
 # -- commands ------------------------------------------------------------------------

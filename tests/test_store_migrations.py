@@ -24,9 +24,7 @@ from ifc_desktop.store.models import Base
 
 def _diff(engine) -> list:
     with engine.connect() as conn:
-        context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "compare_server_default": True}
-        )
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": True})
         return compare_metadata(context, Base.metadata)
 
 

@@ -123,9 +123,7 @@ class BlobStore:
                 out.flush()
                 os.fsync(out.fileno())
             if digest.hexdigest() != sha256:
-                raise BlobError(
-                    f"{source} changed while it was being stored (its SHA-256 is no longer {sha256})."
-                )
+                raise BlobError(f"{source} changed while it was being stored (its SHA-256 is no longer {sha256}).")
             compressed_size = temp_path.stat().st_size
             _replace_into(temp_path, final_path)
         except BaseException:

@@ -267,7 +267,9 @@ class Store:
         now = _now()
         model_id = None if new_model else self._matching_model(conn, project.global_id, source_name)
         if model_id is None:
-            name = self._unique_model_name(conn, project.name or Path(source_name).stem or "Model")
+            # The file name is what the user recognises: project names are often numbers or
+            # exporter placeholders ("0001", "// PROJECT/NUMBER //").
+            name = self._unique_model_name(conn, Path(source_name).stem or project.name or "Model")
             model_id = conn.execute(
                 insert(Model).values(name=name, project_global_id=project.global_id, created_at=now)
             ).inserted_primary_key[0]
@@ -276,9 +278,7 @@ class Store:
         conn.execute(
             insert(SourceFile)
             .prefix_with("OR IGNORE")
-            .values(
-                sha256=sha256, size=size, compressed_size=compressed_size, blob_path=blob_key, created_at=now
-            )
+            .values(sha256=sha256, size=size, compressed_size=compressed_size, blob_path=blob_key, created_at=now)
         )
         version_id = conn.execute(
             insert(Version).values(
@@ -376,9 +376,7 @@ class Store:
             progress(0.0)
         for start in range(0, total, WRITE_CHUNK):
             end = min(start + WRITE_CHUNK, total)
-            batch = [
-                (version_id, *rows.elements[i], refs_json(rows.refs[i], pset_ids)) for i in range(start, end)
-            ]
+            batch = [(version_id, *rows.elements[i], refs_json(rows.refs[i], pset_ids)) for i in range(start, end)]
             conn.exec_driver_sql(INSERT_ELEMENT_SQL, batch)
             if progress is not None:
                 progress(end / total)
@@ -388,9 +386,7 @@ class Store:
     def revert(self, model_id: int, number: int) -> VersionInfo:
         """Make version ``number`` current again; records the event, deletes nothing."""
         with self.write() as conn:
-            target = conn.scalar(
-                select(Version.id).where(Version.model_id == model_id, Version.number == number)
-            )
+            target = conn.scalar(select(Version.id).where(Version.model_id == model_id, Version.number == number))
             if target is None:
                 raise LookupError(self._missing_version_message(conn, model_id, number))
             current = conn.scalar(select(Model.current_version_id).where(Model.id == model_id))
@@ -448,9 +444,7 @@ class Store:
 
     def list_versions(self, model_id: int) -> list[VersionInfo]:
         with self.read() as conn:
-            ids = conn.scalars(
-                select(Version.id).where(Version.model_id == model_id).order_by(Version.number)
-            )
+            ids = conn.scalars(select(Version.id).where(Version.model_id == model_id).order_by(Version.number))
             return [self._version_by_id(conn, version_id) for version_id in ids]
 
     def get_version(self, model_id: int, number: int | None = None) -> VersionInfo:
@@ -644,9 +638,7 @@ class Store:
         """Elements of a version in file order, filtered; ``search`` matches name, GlobalId,
         class, tag, type and the property names and values of the element's sets."""
         where, params, ctes = self._element_filter(version_id, search, ifc_class, container_global_id)
-        sql = (
-            f"{ctes}SELECT {_ELEMENT_ROW_SELECT} FROM elements e WHERE {where} ORDER BY e.id LIMIT ? OFFSET ?"
-        )
+        sql = f"{ctes}SELECT {_ELEMENT_ROW_SELECT} FROM elements e WHERE {where} ORDER BY e.id LIMIT ? OFFSET ?"
         with self.read() as conn:
             rows = conn.exec_driver_sql(sql, (*params, -1 if limit is None else limit, offset))
             return [ElementRow(*r) for r in rows]
@@ -661,9 +653,7 @@ class Store:
     ) -> int:
         where, params, ctes = self._element_filter(version_id, search, ifc_class, container_global_id)
         with self.read() as conn:
-            return conn.exec_driver_sql(
-                f"{ctes}SELECT count(*) FROM elements e WHERE {where}", params
-            ).scalar()
+            return conn.exec_driver_sql(f"{ctes}SELECT count(*) FROM elements e WHERE {where}", params).scalar()
 
     @staticmethod
     def _element_filter(
@@ -730,17 +720,14 @@ class Store:
         return [element_from_row(row, psets) for row in rows]
 
     @staticmethod
-    def _property_sets(
-        conn: Connection, pset_ids: Sequence[int]
-    ) -> dict[int, tuple[str, str, dict[str, Any]]]:
+    def _property_sets(conn: Connection, pset_ids: Sequence[int]) -> dict[int, tuple[str, str, dict[str, Any]]]:
         """(name, kind, properties) by id; each set is decoded once per call."""
         found: dict[int, tuple[str, str, dict[str, Any]]] = {}
         unique = list(dict.fromkeys(pset_ids))
         for start in range(0, len(unique), LOOKUP_CHUNK):
             chunk = unique[start : start + LOOKUP_CHUNK]
             rows = conn.exec_driver_sql(
-                "SELECT id, name, kind, properties FROM property_sets "
-                f"WHERE id IN ({','.join('?' * len(chunk))})",
+                f"SELECT id, name, kind, properties FROM property_sets WHERE id IN ({','.join('?' * len(chunk))})",
                 tuple(chunk),
             )
             for pset_id, name, kind, properties in rows:

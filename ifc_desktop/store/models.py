@@ -164,9 +164,7 @@ class Element(Base):
     container_global_id: Mapped[str | None] = mapped_column(String)
     storey_global_id: Mapped[str | None] = mapped_column(String)
     materials: Mapped[Any] = mapped_column(Json(), nullable=True)  # [str, ...] or NULL when none
-    classifications: Mapped[Any] = mapped_column(
-        Json(), nullable=True
-    )  # [[system, identification, name], ...] or NULL
+    classifications: Mapped[Any] = mapped_column(Json(), nullable=True)  # [[system, identification, name], ...] or NULL
     psets: Mapped[Any] = mapped_column(Json(), nullable=True)  # [[property_sets.id, "o" | "t"], ...] or NULL
     placement: Mapped[Any] = mapped_column(Json(), nullable=True)  # [9 floats] or NULL
     content_hash: Mapped[str] = mapped_column(String)

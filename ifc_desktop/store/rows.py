@@ -154,9 +154,7 @@ def prepare_rows(snapshot: Snapshot) -> PreparedRows:
                 element.container_global_id,
                 element.storey_global_id,
                 dumps(element.materials) if element.materials else None,
-                dumps([[c.system, c.identification, c.name] for c in classifications])
-                if classifications
-                else None,
+                dumps([[c.system, c.identification, c.name] for c in classifications]) if classifications else None,
                 dumps(list(element.placement)) if element.placement is not None else None,
                 element.content_hash,
             )
@@ -210,9 +208,7 @@ ELEMENT_READ_COLUMNS = (
 _ATTRIBUTE_COLUMNS = ELEMENT_READ_COLUMNS[:15]
 
 
-def element_from_row(
-    row: Sequence[Any], psets_by_id: dict[int, tuple[str, str, dict[str, Any]]] | None
-) -> Element:
+def element_from_row(row: Sequence[Any], psets_by_id: dict[int, tuple[str, str, dict[str, Any]]] | None) -> Element:
     """An Element from a row in ELEMENT_READ_COLUMNS order; property sets when given their table."""
     (*attributes, materials, classifications, placement, content_hash, refs) = row
     property_sets: list[PropertySet] = []

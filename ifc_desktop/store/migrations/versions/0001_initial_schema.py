@@ -128,12 +128,8 @@ def upgrade() -> None:
         ["version_id", "container_global_id"],
         unique=False,
     )
-    op.create_index(
-        op.f("ix_elements_version_id_global_id"), "elements", ["version_id", "global_id"], unique=False
-    )
-    op.create_index(
-        op.f("ix_elements_version_id_ifc_class"), "elements", ["version_id", "ifc_class"], unique=False
-    )
+    op.create_index(op.f("ix_elements_version_id_global_id"), "elements", ["version_id", "global_id"], unique=False)
+    op.create_index(op.f("ix_elements_version_id_ifc_class"), "elements", ["version_id", "ifc_class"], unique=False)
 
     op.create_table(
         "history_events",
@@ -199,9 +195,7 @@ def upgrade() -> None:
         sa.Column("model_id", sa.Integer(), nullable=True),
         sa.Column("version_id", sa.Integer(), nullable=True),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["model_id"], ["models.id"], name=op.f("fk_jobs_model_id_models"), ondelete="SET NULL"
-        ),
+        sa.ForeignKeyConstraint(["model_id"], ["models.id"], name=op.f("fk_jobs_model_id_models"), ondelete="SET NULL"),
         sa.ForeignKeyConstraint(
             ["version_id"], ["versions.id"], name=op.f("fk_jobs_version_id_versions"), ondelete="SET NULL"
         ),

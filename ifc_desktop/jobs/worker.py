@@ -1,0 +1,114 @@
+"""The worker process: runs imports one at a time and reports over its own pipe.
+
+Each worker has a private pipe to the main process, so killing one worker
+(cancel, time limit, crash) can never leave a shared queue or lock half-held
+for the others. The worker dies with the main process, so an app that is
+killed never leaves a worker writing on behalf of a job that a new start
+resumes; a per-job lock file is the second guard against two runs of a job.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+import threading
+import time
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from ifc_desktop.jobs.locks import FileLock
+
+_PR_SET_PDEATHSIG = 1
+
+
+def job_lock_path(data_dir: str | Path, job_id: int) -> Path:
+    return Path(data_dir) / "jobs" / f"job-{job_id}.lock"
+
+
+def worker_main(conn: Connection, parent_pid: int, data_dir: str) -> None:
+    """Entry point of a spawned worker (must stay importable without side effects)."""
+    _die_with_parent(parent_pid)
+    # Ctrl+C in a console reaches the whole process group; the main process decides what stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Import the parser now, so the first job does not pay for it: the pool is warm.
+    from ifc_desktop.jobs.task import ImportRequest, run_import
+
+    try:
+        conn.send(("ready", os.getpid()))
+        while True:
+            message = conn.recv()
+            if message[0] == "stop":
+                return
+            _, job_id, request_fields = message
+            _run_one(conn, data_dir, job_id, ImportRequest(**request_fields), run_import)
+    except (EOFError, OSError, KeyboardInterrupt, _ParentGone):
+        return  # the main process is gone or closed our pipe
+
+
+def _run_one(conn: Connection, data_dir: str, job_id: int, request: Any, run_import: Any) -> None:
+    from ifc_desktop.core.errors import as_import_failure, describe_exception
+
+    conn.send(("started", job_id))
+    lock = FileLock(job_lock_path(data_dir, job_id))
+    lock.acquire(timeout=None)  # waits only while a stray earlier run of this job still lives
+    try:
+
+        def report(progress: Any) -> None:
+            message = (
+                "progress",
+                job_id,
+                progress.stage_index,
+                progress.stage_count,
+                progress.stage_name,
+                progress.fraction,
+            )
+            try:
+                conn.send(message)
+            except (OSError, EOFError) as error:
+                raise _ParentGone from error
+
+        try:
+            outcome = run_import(request, report)
+        except Exception as error:
+            failure = as_import_failure(error)
+            details = failure.details or describe_exception(error)
+            conn.send(("failed", job_id, failure.message, details, failure.permanent))
+        else:
+            conn.send(("done", job_id, outcome))
+    finally:
+        lock.release()
+
+
+class _ParentGone(BaseException):
+    """Raised through the import when the main process can no longer be told anything."""
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+        if os.getppid() != parent_pid:  # the parent died before prctl took effect
+            os._exit(1)
+        return
+    # Elsewhere the main process also puts workers in a kill-on-close job object (Windows);
+    # this watchdog is the fallback.
+    threading.Thread(target=_watch_parent, args=(parent_pid,), name="parent-watchdog", daemon=True).start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    if sys.platform == "win32":
+        synchronize = 0x00100000
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        handle = kernel32.OpenProcess(synchronize, False, parent_pid)
+        if handle:
+            kernel32.WaitForSingleObject(handle, 0xFFFFFFFF)
+        os._exit(1)
+    while os.getppid() == parent_pid:
+        time.sleep(0.5)
+    os._exit(1)

@@ -1,0 +1,375 @@
+"""The job engine with real spawned workers, the real import task and real files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ifc_desktop.jobs import JobState
+from tests.conftest import sample
+from tests.jobs_fixtures import (
+    BAD_HEADER,
+    SMALL_GOOD,
+    distinct_copy,
+    engine_factory,
+    job_row,
+    process_alive,
+    version_count,
+    versions_of_job,
+)
+
+
+@pytest.fixture
+def make_engine(data_dir):
+    yield from engine_factory(data_dir)
+
+
+def test_good_file_succeeds_and_bad_file_fails_once(make_engine, data_dir):
+    engine, recorder = make_engine(workers=2)
+    good, bad = engine.submit([sample(SMALL_GOOD[0]), sample(BAD_HEADER)])
+    assert engine.wait([good.id, bad.id], timeout=120)
+    assert engine.flush(10)
+
+    good = engine.get(good.id)
+    assert good.state == JobState.SUCCESS
+    assert good.attempts == 1
+    assert good.version_id is not None and good.model_id is not None
+    assert good.sha256 and len(good.sha256) == 64
+    assert good.progress == 1.0
+    assert "Saving" in good.stage_durations
+    assert versions_of_job(data_dir, good.id) == 1
+
+    bad = engine.get(bad.id)
+    assert bad.state == JobState.FAILURE
+    assert bad.attempts == 1
+    assert bad.error_permanent
+    assert "header" in bad.error_message
+    assert versions_of_job(data_dir, bad.id) == 0
+    assert ("failed", bad.id, bad.error_message) in recorder.for_job(bad.id)
+    # What the table says is what the engine said.
+    assert job_row(data_dir, bad.id)["state"] == "FAILURE"
+    assert job_row(data_dir, good.id)["version_id"] == good.version_id
+
+
+def test_empty_file_is_attempted_once(make_engine, tmp_path):
+    empty = tmp_path / "leer Datei ü.ifc"
+    empty.write_bytes(b"")
+    engine, _ = make_engine()
+    (job,) = engine.submit([empty])
+    assert engine.wait([job.id], timeout=60)
+    job = engine.get(job.id)
+    assert job.state == JobState.FAILURE
+    assert job.attempts == 1
+    assert job.error_permanent
+    assert "empty" in job.error_message.lower()
+
+
+def test_missing_file_fails_with_its_reason(make_engine, tmp_path):
+    engine, _ = make_engine()
+    (job,) = engine.submit([tmp_path / "nowhere.ifc"])
+    assert engine.wait([job.id], timeout=60)
+    job = engine.get(job.id)
+    assert job.state == JobState.FAILURE
+    assert job.attempts == 1
+    assert job.size == 0
+
+
+@pytest.mark.parametrize("fault", ["crash:Extracting elements", "exit:Saving", "kill:Opening file"])
+def test_crashed_attempt_is_retried_and_gives_one_version(make_engine, data_dir, tmp_path, fault):
+    engine, recorder = make_engine()
+    path = distinct_copy(SMALL_GOOD[1], tmp_path, "crash")
+    (job,) = engine.submit([path], fault=fault)
+    assert engine.wait([job.id], timeout=120)
+
+    job = engine.get(job.id)
+    assert job.state == JobState.SUCCESS
+    assert job.attempts == 2
+    assert job.error_message is None
+    assert versions_of_job(data_dir, job.id) == 1
+    assert version_count(data_dir) == 1
+    states = recorder.states(job.id)
+    assert "RETRY" in states
+    assert states[-1] == "SUCCESS"
+    retry_event = next(e for e in recorder.for_job(job.id) if e[0] == "state" and e[2] == JobState.RETRY)
+    assert "import process" in retry_event[3].error_message
+    assert not retry_event[3].error_permanent
+
+
+def test_worker_that_always_crashes_fails_after_max_attempts(make_engine, data_dir, tmp_path):
+    engine, recorder = make_engine(max_attempts=2)
+    path = distinct_copy(SMALL_GOOD[0], tmp_path, "always")
+    (job,) = engine.submit([path], fault="always-crash:Opening file")
+    assert engine.wait([job.id], timeout=120)
+    job = engine.get(job.id)
+    assert job.state == JobState.FAILURE
+    assert job.attempts == 2
+    assert not job.error_permanent
+    assert "segmentation fault" in job.error_message
+    assert recorder.states(job.id).count("RETRY") == 1
+    assert versions_of_job(data_dir, job.id) == 0
+
+
+def test_transient_error_in_the_task_is_retried(make_engine, data_dir, tmp_path):
+    engine, _ = make_engine()
+    (job,) = engine.submit([distinct_copy(SMALL_GOOD[2], tmp_path, "raise")], fault="raise:Saving")
+    assert engine.wait([job.id], timeout=120)
+    job = engine.get(job.id)
+    assert job.state == JobState.SUCCESS
+    assert job.attempts == 2
+    assert versions_of_job(data_dir, job.id) == 1
+
+
+def test_cancel_stops_a_hung_worker_and_commits_nothing(make_engine, data_dir, tmp_path):
+    engine, recorder = make_engine()
+    (job,) = engine.submit([distinct_copy(SMALL_GOOD[0], tmp_path, "hang")], fault="hang:Extracting elements")
+    recorder.wait_for_stage(job.id, "Reading project")  # the next stage hangs
+    pid = engine.get(job.id).worker_pid
+    assert pid is not None and process_alive(pid)
+
+    engine.cancel(job.id)
+    assert engine.wait([job.id], timeout=30)
+    job = engine.get(job.id)
+    assert job.state == JobState.CANCELLED
+    assert not process_alive(pid)
+    assert versions_of_job(data_dir, job.id) == 0
+    assert engine.flush(10)
+    assert job_row(data_dir, job.id)["state"] == "CANCELLED"
+
+    # The pool serves the next job with a fresh worker.
+    (after,) = engine.submit([sample(SMALL_GOOD[1])])
+    assert engine.wait([after.id], timeout=120)
+    assert engine.get(after.id).state == JobState.SUCCESS
+
+
+def test_cancelled_pending_job_never_starts(make_engine, data_dir, tmp_path):
+    engine, recorder = make_engine(workers=1)
+    blocker, waiting = engine.submit(
+        [distinct_copy(SMALL_GOOD[0], tmp_path, "blocker"), distinct_copy(SMALL_GOOD[1], tmp_path, "waiting")],
+        fault="hang:Opening file",
+    )
+    recorder.wait_for_stage(blocker.id, "Checking file")
+    engine.cancel(waiting.id)
+    assert engine.get(waiting.id).state == JobState.CANCELLED
+    engine.cancel(blocker.id)
+    assert engine.wait(timeout=30)
+
+    assert recorder.states(waiting.id) == ["CANCELLED"]
+    waiting = engine.get(waiting.id)
+    assert waiting.attempts == 0 and waiting.started_at is None
+    assert versions_of_job(data_dir, waiting.id) == 0
+
+
+def test_time_limit_kills_a_hung_worker(make_engine, data_dir, tmp_path):
+    engine, recorder = make_engine(time_limit=1.5)
+    (job,) = engine.submit([distinct_copy(SMALL_GOOD[0], tmp_path, "slow")], fault="always-hang:Opening file")
+    recorder.wait_for_stage(job.id, "Checking file")
+    pid = engine.get(job.id).worker_pid
+    assert engine.wait([job.id], timeout=60)
+    job = engine.get(job.id)
+    assert job.state == JobState.FAILURE
+    assert "took longer than 1.5 s" in job.error_message
+    assert job.attempts == 1  # the same file would take as long again: not retried
+    assert job.time_limit == 1.5
+    assert pid is not None and not process_alive(pid)
+    assert versions_of_job(data_dir, job.id) == 0
+
+
+def test_retry_of_a_failed_job(make_engine, data_dir, tmp_path):
+    engine, recorder = make_engine()
+    later = tmp_path / "arrives later.ifc"
+    (job,) = engine.submit([later])
+    assert engine.wait([job.id], timeout=60)
+    assert engine.get(job.id).state == JobState.FAILURE
+
+    shutil.copyfile(sample(SMALL_GOOD[2]), later)
+    requeued = engine.retry(job.id)
+    assert requeued.state == JobState.PENDING and requeued.attempts == 0 and requeued.error_message is None
+    assert engine.wait([job.id], timeout=120)
+    job = engine.get(job.id)
+    assert job.state == JobState.SUCCESS
+    assert job.attempts == 1
+    assert versions_of_job(data_dir, job.id) == 1
+    assert recorder.states(job.id)[-4:] == ["PENDING", "STARTED", "PROGRESS", "SUCCESS"]
+
+    with pytest.raises(ValueError):
+        engine.retry(job.id)  # succeeded: nothing to retry
+
+
+def test_retry_failed_requeues_every_failed_job(make_engine, tmp_path):
+    engine, _ = make_engine(workers=2)
+    first, second = tmp_path / "one.ifc", tmp_path / "two.ifc"
+    jobs = engine.submit([first, second, sample(SMALL_GOOD[0])])
+    assert engine.wait(timeout=120)
+    assert [engine.get(j.id).state for j in jobs] == [JobState.FAILURE, JobState.FAILURE, JobState.SUCCESS]
+
+    shutil.copyfile(sample(SMALL_GOOD[1]), first)
+    shutil.copyfile(sample(SMALL_GOOD[2]), second)
+    retried = engine.retry_failed()
+    assert sorted(j.id for j in retried) == sorted([jobs[0].id, jobs[1].id])
+    assert engine.wait(timeout=120)
+    assert [engine.get(j.id).state for j in jobs] == [JobState.SUCCESS] * 3
+
+
+def test_same_file_dropped_twice_while_queued_is_one_job(make_engine, data_dir, tmp_path):
+    engine, recorder = make_engine(workers=1)
+    blocker = distinct_copy(SMALL_GOOD[0], tmp_path, "blocker")
+    (block,) = engine.submit([blocker], fault="hang:Opening file")
+    path = distinct_copy(SMALL_GOOD[1], tmp_path, "twice")
+    (first,) = engine.submit([path])
+    again = engine.submit([path, Path(str(path))])
+    assert [job.id for job in again] == [first.id]
+    assert sum(1 for e in recorder.events if e[0] == "added") == 2
+
+    engine.cancel(block.id)
+    assert engine.wait(timeout=120)
+    assert engine.get(first.id).state == JobState.SUCCESS
+    assert versions_of_job(data_dir, first.id) == 1
+
+    # Once finished, dropping it again is a new job; the bytes are recognised as a known version.
+    (later,) = engine.submit([path])
+    assert later.id != first.id
+    assert engine.wait([later.id], timeout=120)
+    assert engine.get(later.id).state == JobState.SUCCESS
+    assert version_count(data_dir) == 1
+
+
+def test_listener_sees_events_in_order(make_engine, tmp_path):
+    engine, recorder = make_engine()
+    (job,) = engine.submit([distinct_copy(SMALL_GOOD[3], tmp_path, "events")])
+    assert engine.wait([job.id], timeout=120)
+
+    events = recorder.for_job(job.id)
+    kinds = [e[0] if e[0] != "state" else e[2].value for e in events]
+    assert kinds[0] == "added"
+    assert kinds[1:3] == ["STARTED", "PROGRESS"]
+    assert kinds[-2:] == ["SUCCESS", "finished"]
+    assert set(kinds[3:-2]) == {"progress"}
+    stages = [e[2].stage_index for e in events if e[0] == "progress"]
+    assert stages == sorted(stages)
+    names = {e[2].stage_name for e in events if e[0] == "progress"}
+    assert {"Checking file", "Opening file", "Saving"} <= names
+    outcome = events[-1][2]
+    assert outcome.version_id == engine.get(job.id).version_id
+    assert outcome.created
+
+
+def test_twenty_files_good_and_bad_at_once(make_engine, data_dir, tmp_path):
+    engine, _ = make_engine(workers=2)
+    files: list[Path] = []
+    bad_names = [
+        BAD_HEADER,
+        "bad_ifc2x3_archicad18_no_file_name_cp1251_escapes.ifc",
+        "bad_ifc4_illegal_char_and_INF_reals.ifc",
+        "ifc4x3rc2_sketchup2015_kit_simple_road_UNSUPPORTED_SCHEMA.ifc",
+    ]
+    for index in range(20):
+        if index % 5 == 4:
+            path = distinct_copy(bad_names[index // 5], tmp_path, f"bad {index}")
+        else:
+            path = distinct_copy(SMALL_GOOD[index % len(SMALL_GOOD)], tmp_path, f"good {index}")
+        files.append(path)
+    jobs = engine.submit(files)
+    assert len(jobs) == 20
+    assert engine.wait(timeout=280)
+
+    states = {job.id: engine.get(job.id) for job in jobs}
+    assert all(job.is_terminal for job in states.values())
+    failed = [job for job in states.values() if job.state == JobState.FAILURE]
+    succeeded = [job for job in states.values() if job.state == JobState.SUCCESS]
+    assert len(succeeded) + len(failed) == 20
+    assert all(job.attempts == 1 and job.error_permanent for job in failed), [
+        (job.path, job.attempts, job.error_message) for job in failed
+    ]
+    # No attempt of any job met a locked database (retried attempts would show as attempts > 1).
+    assert all(job.attempts == 1 for job in succeeded), [(job.path, job.attempts) for job in succeeded]
+    assert all("locked" not in (job.error_message or "") for job in states.values())
+    assert all("locked" not in (job.error_details or "") for job in states.values())
+    assert len(failed) == 4
+    for job in succeeded:
+        assert versions_of_job(data_dir, job.id) == 1
+    assert version_count(data_dir) == len(succeeded)
+
+
+def test_shutdown_leaves_a_running_job_resumable(data_dir, tmp_path, make_engine):
+    engine, recorder = make_engine()
+    (job,) = engine.submit([distinct_copy(SMALL_GOOD[0], tmp_path, "stop")], fault="hang:Extracting elements")
+    recorder.wait_for_stage(job.id, "Reading project")
+    engine.shutdown()
+    assert job_row(data_dir, job.id)["state"] == "PENDING"
+    assert job_row(data_dir, job.id)["attempts"] == 0
+    assert versions_of_job(data_dir, job.id) == 0
+
+    second, _ = make_engine()
+    assert second.get(job.id).state == JobState.PENDING
+    assert second.wait([job.id], timeout=120)
+    assert second.get(job.id).state == JobState.SUCCESS
+    assert versions_of_job(data_dir, job.id) == 1
+
+
+def test_memory_budget_keeps_big_jobs_apart(make_engine, tmp_path):
+    one = distinct_copy(SMALL_GOOD[0], tmp_path, "mem one")
+    two = distinct_copy(SMALL_GOOD[0], tmp_path, "mem two")
+    budget = 8 * one.stat().st_size + 1000  # room for one of them at a time
+    engine, recorder = make_engine(workers=2, memory_budget=budget)
+    first, second = engine.submit([one, two], fault="slow:Opening file")
+    assert engine.wait(timeout=120)
+    assert engine.get(first.id).state == JobState.SUCCESS
+    assert engine.get(second.id).state == JobState.SUCCESS
+    order = [(e[1], e[2].value) for e in recorder.events if e[0] == "state"]
+    assert order.index((second.id, "STARTED")) > order.index((first.id, "SUCCESS"))
+
+    # A job too big for the budget on its own still runs, alone.
+    small, _ = make_engine(workers=2, memory_budget=10)
+    (alone,) = small.submit([distinct_copy(SMALL_GOOD[1], tmp_path, "alone")])
+    assert small.wait([alone.id], timeout=120)
+    assert small.get(alone.id).state == JobState.SUCCESS
+
+
+def test_two_workers_run_jobs_side_by_side(make_engine, tmp_path):
+    engine, recorder = make_engine(workers=2)
+    first, second = engine.submit(
+        [distinct_copy(SMALL_GOOD[0], tmp_path, "side a"), distinct_copy(SMALL_GOOD[1], tmp_path, "side b")],
+        fault="hang:Opening file",
+    )
+    recorder.wait_for_stage(first.id, "Checking file")
+    recorder.wait_for_stage(second.id, "Checking file")
+    assert engine.get(first.id).worker_pid != engine.get(second.id).worker_pid
+    engine.cancel(first.id)
+    engine.cancel(second.id)
+    assert engine.wait(timeout=30)
+
+
+def test_set_workers_and_settings_at_run_time(make_engine, tmp_path):
+    engine, recorder = make_engine(workers=1)
+    engine.set_workers(2)
+    engine.set_max_attempts(5)
+    engine.set_time_limit(60)
+    jobs = engine.submit(
+        [distinct_copy(SMALL_GOOD[0], tmp_path, "rt a"), distinct_copy(SMALL_GOOD[1], tmp_path, "rt b")],
+        fault="hang:Opening file",
+    )
+    for job in jobs:
+        recorder.wait_for_stage(job.id, "Checking file")  # both run at once: two workers now
+        assert engine.get(job.id).max_attempts == 5
+        assert engine.get(job.id).time_limit == 60
+    for job in jobs:
+        engine.cancel(job.id)
+    assert engine.wait(timeout=30)
+
+
+def test_clear_finished_removes_only_finished_jobs(make_engine, data_dir, tmp_path):
+    engine, recorder = make_engine()
+    done, _ = engine.submit([sample(SMALL_GOOD[0]), tmp_path / "missing.ifc"])
+    assert engine.wait(timeout=120)
+    (running,) = engine.submit([distinct_copy(SMALL_GOOD[1], tmp_path, "keep")], fault="hang:Opening file")
+    recorder.wait_for_stage(running.id, "Checking file")
+    assert engine.clear_finished() == 2
+    assert [job.id for job in engine.jobs()] == [running.id]
+    engine.cancel(running.id)
+    assert engine.wait(timeout=30)
+    assert engine.flush(10)
+    assert job_row(data_dir, done.id) == {}
+    assert job_row(data_dir, running.id)["state"] == "CANCELLED"
+    assert engine.jobs(state="CANCELLED")[0].id == running.id

@@ -1,0 +1,95 @@
+"""Stored source files: content-addressed, compressed, written atomically, exported exactly."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+from ifc_desktop.store.blobs import BlobError, BlobStore, blob_key, file_sha256
+
+
+def make_file(folder: Path, name: str, data: bytes) -> tuple[Path, str]:
+    path = folder / name
+    path.write_bytes(data)
+    return path, hashlib.sha256(data).hexdigest()
+
+
+def leftovers(store: BlobStore) -> list[Path]:
+    return [p for p in store.root.rglob("*") if p.is_file() and p.name.startswith(".tmp-")]
+
+
+def test_round_trip_of_large_file_streamed_in_chunks(tmp_path: Path) -> None:
+    # Text-like content larger than several chunks, plus random bytes.
+    data = b"#12=IFCWALL('2O2Fr$t4X7Zf8NOew3FLOH',$,'Wand',$);\n" * 60000 + os.urandom(100000)
+    source, sha = make_file(tmp_path, "Entwurf mit Leerzeichen ä.ifc", data)
+    store = BlobStore(tmp_path / "data")
+    info = store.put_file(source, sha)
+    assert info.key == blob_key(sha) == f"{sha[:2]}/{sha}.ifc.gz"
+    assert info.size == len(data) and info.compressed_size < len(data) / 5
+    blob = store.path_for(info.key)
+    assert gzip.decompress(blob.read_bytes()) == data  # a standard gzip file
+    out = tmp_path / "zurück.ifc"
+    store.export(info.key, out, sha256=sha)
+    assert out.read_bytes() == data and file_sha256(out) == sha
+    assert leftovers(store) == []
+
+
+def test_same_content_is_stored_once_and_not_read_again(tmp_path: Path) -> None:
+    data = os.urandom(5000)
+    source, sha = make_file(tmp_path, "a.ifc", data)
+    store = BlobStore(tmp_path / "data")
+    first = store.put_file(source, sha)
+    mtime = store.path_for(first.key).stat().st_mtime_ns
+    source.unlink()  # gone: a second store must not need to read it
+    second = store.put_file(source, sha)
+    assert second.key == first.key and second.size == len(data)
+    assert store.path_for(first.key).stat().st_mtime_ns == mtime
+
+
+def test_changed_file_is_refused_and_leaves_no_blob(tmp_path: Path) -> None:
+    source, sha = make_file(tmp_path, "a.ifc", b"original content")
+    source.write_bytes(b"edited after hashing")
+    store = BlobStore(tmp_path / "data")
+    with pytest.raises(BlobError, match="changed while it was being stored"):
+        store.put_file(source, sha)
+    assert not store.has(sha)
+    assert leftovers(store) == []
+
+
+def test_damaged_blob_is_reported_and_output_untouched(tmp_path: Path) -> None:
+    data = os.urandom(200000)
+    source, sha = make_file(tmp_path, "a.ifc", data)
+    store = BlobStore(tmp_path / "data")
+    info = store.put_file(source, sha)
+    blob = store.path_for(info.key)
+    blob.write_bytes(blob.read_bytes()[: blob.stat().st_size // 2])  # truncated
+    out = tmp_path / "out.ifc"
+    out.write_bytes(b"keep me")
+    with pytest.raises(BlobError, match=r"truncated|damaged"):
+        store.export(info.key, out, sha256=sha)
+    assert out.read_bytes() == b"keep me"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp-")] == []
+
+
+def test_keys_must_be_sha256(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path)
+    for bad in ("../../etc/passwd", "ABC", "a" * 63, "A" * 64):
+        with pytest.raises(ValueError):
+            store.put_file(tmp_path / "x", bad)
+
+
+def test_stale_temp_files_are_removed(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path)
+    folder = store.root / "ab"
+    folder.mkdir(parents=True)
+    old = folder / ".tmp-old.part"
+    fresh = folder / ".tmp-fresh.part"
+    for path in (old, fresh):
+        path.write_bytes(b"half")
+    os.utime(old, (1, 1))
+    assert store.remove_stale_temp_files() == 1
+    assert not old.exists() and fresh.exists()

@@ -1,0 +1,243 @@
+"""Store: versions, model identity, idempotence, revert, export, all-or-nothing writes."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from ifc_desktop.store import Store, VersionInfo
+from tests.store_helpers import PROJECT_GID, make_snapshot, write_source
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    with Store.open(tmp_path / "data") as store:
+        yield store
+
+
+def save(store: Store, folder: Path, snapshot, name: str | None = None, payload: bytes | None = None, **kw):
+    path, sha, size = write_source(folder, name or snapshot.source_name, payload)
+    return store.save_version(snapshot, source_path=path, sha256=sha, size=size, **kw)
+
+
+def table_counts(store: Store) -> dict[str, int]:
+    tables = ("models", "versions", "elements", "property_sets", "history_events", "source_files")
+    with store.read() as conn:
+        return {t: conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar() for t in tables}
+
+
+def test_save_list_get(store: Store, tmp_path: Path) -> None:
+    snapshot = make_snapshot(walls=6)
+    version = save(store, tmp_path, snapshot, job_id=11)
+
+    assert version.created and version.number == 1 and version.is_current
+    assert version.model_name == "Haus Süd"
+    assert version.element_count == len(snapshot.elements) == 10
+    assert version.job_id == 11
+    assert version.schema_read == "IFC4" and version.application == "ArchiCAD 20"
+    assert version.header_organization == "Büro"
+    assert version.length_unit == "millimetre" and version.length_scale == 0.001
+    assert version.units == tuple(snapshot.project.units)
+    assert version.warnings == ("Duplicate GlobalId kept twice",)
+
+    [model] = store.list_models()
+    assert (model.name, model.schema, model.current_version_number, model.element_count) == (
+        "Haus Süd",
+        "IFC4",
+        1,
+        10,
+    )
+    assert model.version_count == 1 and model.project_global_id == PROJECT_GID
+    assert store.get_version(model.id) == version.__class__(**{**_fields(version), "created": False})
+    assert store.get_version(model.id, 1).id == version.id
+    assert store.find_version_by_sha(version.source_sha256).id == version.id
+    assert store.find_version_by_sha("0" * 64) is None
+    assert store.count_by_class(version.id) == {
+        "IfcWall": 6,
+        "IfcBuildingStorey": 2,
+        "IfcBuilding": 1,
+        "IfcSite": 1,
+    }
+    assert store.count_by_storey(version.id) == {"EG": 3, "OG": 3, "(not on a storey)": 4}
+    [event] = store.history_events(model.id)
+    assert (event.kind, event.version_number, event.detail["job_id"]) == ("import", 1, 11)
+
+
+def _fields(info: VersionInfo) -> dict:
+    return {name: getattr(info, name) for name in info.__dataclass_fields__}
+
+
+def test_records_are_frozen_and_picklable(store: Store, tmp_path: Path) -> None:
+    version = save(store, tmp_path, make_snapshot(walls=2))
+    model = store.list_models()[0]
+    event = store.history_events(model.id)[0]
+    row = store.elements(version.id)[0]
+    for record in (version, model, event, row):
+        assert pickle.loads(pickle.dumps(record)) == record
+        with pytest.raises(AttributeError):
+            record.id = 99  # type: ignore[misc]
+
+
+def test_same_bytes_twice_is_one_version(store: Store, tmp_path: Path) -> None:
+    payload = os.urandom(1000)
+    first = save(store, tmp_path, make_snapshot(), payload=payload)
+    again = save(store, tmp_path, make_snapshot(), payload=payload)
+    assert first.created and not again.created
+    assert again.id == first.id
+    assert len(store.list_versions(first.model_id)) == 1
+    assert len(store.history_events(first.model_id)) == 1
+
+
+def test_job_id_makes_save_idempotent(store: Store, tmp_path: Path) -> None:
+    first = save(store, tmp_path, make_snapshot(), job_id=42)
+    # A retried job re-saves; even with other bytes it must not add a version.
+    retried = save(store, tmp_path, make_snapshot(edit="changed"), job_id=42)
+    assert not retried.created and retried.id == first.id
+    assert table_counts(store)["versions"] == 1
+
+
+def test_edited_copy_becomes_version_two(store: Store, tmp_path: Path) -> None:
+    v1 = save(store, tmp_path, make_snapshot())
+    v2 = save(store, tmp_path, make_snapshot(edit="Wand neu", source_name="Haus Süd (2).ifc"))
+    assert v2.created and v2.model_id == v1.model_id and v2.number == 2
+    versions = store.list_versions(v1.model_id)
+    assert [(v.number, v.is_current) for v in versions] == [(1, False), (2, True)]
+    assert store.list_models()[0].current_version_number == 2
+
+
+def test_model_falls_back_to_file_name_without_project_id(store: Store, tmp_path: Path) -> None:
+    a1 = save(store, tmp_path, make_snapshot(project_global_id=None, source_name="Plan.ifc"))
+    a2 = save(store, tmp_path, make_snapshot(project_global_id=None, source_name="plan.IFC"))
+    other = save(store, tmp_path, make_snapshot(project_global_id=None, source_name="Other.ifc"))
+    assert a2.model_id == a1.model_id and a2.number == 2
+    assert other.model_id != a1.model_id and other.number == 1
+
+
+def test_new_model_is_forced_and_named_uniquely(store: Store, tmp_path: Path) -> None:
+    payload = os.urandom(500)
+    first = save(store, tmp_path, make_snapshot(), payload=payload)
+    forced = save(store, tmp_path, make_snapshot(), payload=payload, new_model=True)
+    assert forced.created and forced.model_id != first.model_id and forced.number == 1
+    assert forced.model_name == "Haus Süd (2)"
+    unnamed = save(
+        store,
+        tmp_path,
+        make_snapshot(project_global_id="x" * 22, project_name=None, source_name="Büro 3.ifc"),
+    )
+    assert unnamed.model_name == "Büro 3"  # no project name: the file stem
+    numbered = save(
+        store,
+        tmp_path,
+        make_snapshot(project_global_id="z" * 22, project_name="0001", source_name="Duplex A.ifc"),
+    )
+    assert numbered.model_name == "Duplex A"  # Revit writes the project number as IfcProject.Name
+    # No source name in the snapshot: the name of the file on disk.
+    on_disk = save(
+        store,
+        tmp_path,
+        make_snapshot(project_global_id="y" * 22, project_name=None, source_name=""),
+        name="Lager.ifc",
+    )
+    assert (on_disk.model_name, on_disk.source_name) == ("Lager", "Lager.ifc")
+
+
+def test_resolve_model(store: Store, tmp_path: Path) -> None:
+    version = save(store, tmp_path, make_snapshot())
+    assert store.resolve_model("Haus Süd").id == version.model_id
+    assert store.resolve_model("haus süd").id == version.model_id
+    assert store.resolve_model(version.model_id).name == "Haus Süd"
+    assert store.resolve_model(str(version.model_id)).name == "Haus Süd"
+    with pytest.raises(LookupError, match=r"No model named or numbered 'Nope'.*Haus Süd"):
+        store.resolve_model("Nope")
+    with pytest.raises(LookupError, match="has no version 7"):
+        store.get_version(version.model_id, 7)
+
+
+def test_revert_is_instant_records_event_and_deletes_nothing(store: Store, tmp_path: Path) -> None:
+    v1 = save(store, tmp_path, make_snapshot())
+    v2 = save(store, tmp_path, make_snapshot(edit="x"), name="second.ifc")
+    before = table_counts(store)
+
+    reverted = store.revert(v1.model_id, 1)
+    assert reverted.id == v1.id and reverted.is_current
+    assert store.get_version(v1.model_id).id == v1.id
+    assert store.get_version(v1.model_id, 2).id == v2.id  # still there
+    assert store.list_models()[0].current_version_number == 1
+    after = table_counts(store)
+    assert after == {**before, "history_events": before["history_events"] + 1}
+    kinds = [(e.kind, e.version_number) for e in store.history_events(v1.model_id)]
+    assert kinds == [("import", 1), ("import", 2), ("revert", 1)]
+    assert store.history_events(v1.model_id)[-1].detail == {"number": 1, "from_number": 2}
+
+    store.revert(v1.model_id, 1)  # already current: nothing to record
+    assert len(store.history_events(v1.model_id)) == 3
+    with pytest.raises(LookupError):
+        store.revert(v1.model_id, 9)
+
+
+def test_export_gives_original_bytes(store: Store, tmp_path: Path) -> None:
+    folder = tmp_path / "Projekt Ärger ü"
+    folder.mkdir()
+    payload = os.urandom(3 * 1024 * 1024 + 17)
+    version = save(store, folder, make_snapshot(), name="Grund riss ßü.ifc", payload=payload)
+    (folder / "Grund riss ßü.ifc").unlink()  # the original may be gone
+    out = folder / "exportiert ö.ifc"
+    store.export_source(version.id, out)
+    assert out.read_bytes() == payload
+    blob = store.blobs.path_for(version.blob_key)
+    assert blob.is_file() and blob.name == f"{version.source_sha256}.ifc.gz"
+    assert blob.parent.name == version.source_sha256[:2]
+
+
+def test_failure_mid_write_leaves_nothing(store: Store, tmp_path: Path, monkeypatch) -> None:
+    import ifc_desktop.store.history as history
+
+    monkeypatch.setattr(history, "WRITE_CHUNK", 5)
+    before = table_counts(store)
+    calls = []
+
+    def progress(fraction: float) -> None:
+        calls.append(fraction)
+        if 0 < fraction < 1:
+            raise RuntimeError("injected failure while writing elements")
+
+    with pytest.raises(RuntimeError, match="injected"):
+        save(store, tmp_path, make_snapshot(walls=20), progress=progress)
+    assert calls == [0.0, 5 / 24]  # the first chunk was written before the failure
+    assert table_counts(store) == before  # no model, version, element, property set, event
+    assert store.list_models() == []
+
+    # The same import then succeeds completely.
+    fractions = []
+    version = save(store, tmp_path, make_snapshot(walls=20), progress=fractions.append)
+    assert version.created and version.element_count == 24
+    assert fractions[0] == 0.0 and fractions[-1] == 1.0 and fractions == sorted(fractions)
+    assert table_counts(store)["elements"] == 24
+
+
+def test_foreign_keys_are_enforced(store: Store) -> None:
+    with pytest.raises(Exception, match="FOREIGN KEY"), store.write() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO history_events (model_id, kind, created_at, detail) VALUES (999, 'x', '2020-01-01', '{}')"
+        )
+
+
+def test_writes_use_begin_immediate(store: Store, tmp_path: Path) -> None:
+    # While a write transaction is open, another writer cannot even begin.
+    other = sqlite3.connect(store.db_path, timeout=0, isolation_level=None)
+    try:
+        with store.write(), pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        # A read transaction does not block a writer (WAL).
+        with store.read() as conn:
+            conn.exec_driver_sql("SELECT count(*) FROM models").scalar()
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+    finally:
+        other.close()
