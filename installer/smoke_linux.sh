@@ -44,6 +44,11 @@ main() {
     IFC_DESKTOP_ENTRY_TRACE="$trace" "$APP/ifc-desktop" process --data-dir "$data" "$SAMPLE" ||
         fail "process exited with $?"
     timing "frozen process (spawned worker)" $((SECONDS - t))
+    local name models
+    name="$(basename "$SAMPLE" .ifc)"
+    models="$("$APP/ifc-desktop" models --data-dir "$data")" || fail "models exited with $?"
+    echo "$models"
+    grep -qF "$name" <<<"$models" || fail "the imported model is not in the history"
 
     # One line per run of the program's main code: workers must not add any.
     local runs

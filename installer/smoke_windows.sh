@@ -114,6 +114,11 @@ main() {
     IFC_DESKTOP_ENTRY_TRACE="$(winepath -w "$trace")" \
         wrun "$cli" process --data-dir "$data" "$(winepath -w "$SAMPLE")" || fail "process exited with $?"
     timing "installed process (spawned worker)" $((SECONDS - t))
+    local name models
+    name="$(basename "$SAMPLE" .ifc)"
+    models="$(wrun "$cli" models --data-dir "$data")" || fail "models exited with $?"
+    echo "$models"
+    grep -qF "$name" <<<"$models" || fail "the imported model is not in the history"
     local runs
     runs="$(tr -d '\r' <"$trace" | grep -c .)"
     [[ "$runs" == 1 ]] || fail "main code ran $runs times (expected once, workers re-ran it): $(cat "$trace")"
