@@ -31,6 +31,7 @@ export WINEDLLOVERRIDES="mscoree,mshtml="
 export WINEQT_QPA_PLATFORM=offscreen
 # This machine's pip settings (find-links, certificates, constraints) are for the
 # Linux pip; the Windows pip under Wine must not see them.
+LINUX_PIP_CERT="${PIP_CERT:-}"
 unset PIP_FIND_LINKS PIP_CERT PIP_CONSTRAINT PIP_EXTRA_INDEX_URL PIP_INDEX_URL PIP_REQUIRE_VIRTUALENV
 export PIP_CONFIG_FILE=/dev/null PIP_DISABLE_PIP_VERSION_CHECK=1
 
@@ -98,8 +99,15 @@ b79c9bd9114b7f243f5a80ffd2de5c5942fc64ceec4a52a048bb4a07848b9239  winsound.pyd'
 PIP_WHEEL=pip-25.3-py3-none-any.whl
 PIP_WHEEL_SHA256=9655943313a94722b7774661c21049070f6bbb0a1516bf02f7c8d5d9201514cd
 
-# Linux pip for downloads only; it keeps the machine's certificate settings.
-linux_pip() { env PIP_CONFIG_FILE=/dev/null python3 -m pip "$@"; }
+# Linux pip, for downloads only: the machine's certificate bundle, no local
+# find-links or constraints, so exactly the pinned files come from the index.
+linux_pip() {
+    if [[ -n "$LINUX_PIP_CERT" ]]; then
+        PIP_CERT="$LINUX_PIP_CERT" python3 -m pip "$@"
+    else
+        python3 -m pip "$@"
+    fi
+}
 
 fetch_python() {
     local dl="$CACHE/downloads"
@@ -163,6 +171,22 @@ install_icu_stub() {
 # standard stream (init_sys_streams: Invalid handle): feed /dev/null, pipe both
 # outputs through cat. pipefail keeps the program's exit status.
 wpy() { wine "C:\\$PY_DIR_NAME\\python.exe" "$@" </dev/null 2>&1 | cat; }
+
+# Every runtime dependency in pyproject.toml must be pinned for Windows too.
+check_requirements() {
+    python3 - "$ROOT/pyproject.toml" "$HERE/requirements-windows.txt" <<'EOF'
+import re, sys, tomllib
+def name(spec):
+    return re.sub(r"[-_.]+", "-", re.match(r"[A-Za-z0-9._-]+", spec).group()).lower()
+with open(sys.argv[1], "rb") as f:
+    wanted = {name(d) for d in tomllib.load(f)["project"]["dependencies"]}
+with open(sys.argv[2], encoding="utf-8") as f:
+    pinned = {name(line) for line in (raw.split("#")[0].strip() for raw in f) if line}
+missing = sorted(wanted - pinned)
+if missing:
+    sys.exit(f"build_windows: add to installer/requirements-windows.txt: {', '.join(missing)}")
+EOF
+}
 
 install_wheels() {
     local wheels="$CACHE/wheels-win" stamp="$WINEPREFIX/drive_c/$PY_DIR_NAME/.requirements.sha256"
@@ -244,6 +268,7 @@ report() {
 main() {
     ensure_tools
     mkdir -p "$CACHE"
+    check_requirements
     fetch_python
     init_prefix
     install_python
