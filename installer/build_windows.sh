@@ -221,7 +221,7 @@ run_pyinstaller() {
     local app="$OUT/dist/IFC Desktop"
     [[ -f "$app/ifc-desktop.exe" && -f "$app/IFC Desktop.exe" ]] || die "PyInstaller produced no exe"
     # Wine-only helpers must never be shipped.
-    if find "$app" -iname 'icuuc*.dll' | grep -q .; then die "icuuc.dll stub leaked into the bundle"; fi
+    if [[ -n "$(find "$app" -iname 'icuuc*.dll' -print -quit)" ]]; then die "icuuc.dll stub leaked into the bundle"; fi
 }
 
 app_version() {

@@ -95,7 +95,7 @@ main() {
     local inst="$WINEPREFIX/drive_c/$INSTDIR_REL"
     [[ -f "$inst/ifc-desktop.exe" && -f "$inst/IFC Desktop.exe" && -f "$inst/uninstall.exe" ]] ||
         fail "installed programs missing in $inst"
-    if find "$inst" -iname 'icuuc*.dll' | grep -q .; then fail "icuuc.dll stub was installed"; fi
+    if [[ -n "$(find "$inst" -iname 'icuuc*.dll' -print -quit)" ]]; then fail "icuuc.dll stub was installed"; fi
     log "installed: $(du -sh "$inst" | cut -f1) in $INSTDIR_WIN"
 
     # ------------------------------------------------------------ run
@@ -130,10 +130,11 @@ main() {
     local cmd
     cmd="$(wrun reg query 'HKCU\Software\Classes\SystemFileAssociations\.ifc\shell\IFCDesktop.Model\command' /ve)"
     grep -qF "IFC Desktop.exe\" \"%1\"" <<<"$cmd" || fail "no 'Open with IFC Desktop' command for .ifc: $cmd"
-    wrun reg query 'HKCU\Software\Classes\.ifczip\OpenWithProgids' | grep -q IFCDesktop.Model ||
-        fail ".ifczip is not associated"
-    wrun reg query 'HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\IFC Desktop' /v UninstallString |
-        grep -q uninstall.exe || fail "no Add/Remove Programs entry"
+    # (outputs are captured first: grep -q closing a pipe early would fail it under pipefail)
+    cmd="$(wrun reg query 'HKCU\Software\Classes\.ifczip\OpenWithProgids')"
+    grep -qF IFCDesktop.Model <<<"$cmd" || fail ".ifczip is not associated: $cmd"
+    cmd="$(wrun reg query 'HKCU\Software\Microsoft\Windows\CurrentVersion\Uninstall\IFC Desktop' /v UninstallString)"
+    grep -qF 'uninstall.exe" /CurrentUser' <<<"$cmd" || fail "no Add/Remove Programs entry: $cmd"
     log "Start menu shortcut, .ifc/.ifczip association and uninstall entry present"
 
     # The selftest above used the default data folder under %LOCALAPPDATA%.
