@@ -181,7 +181,7 @@ def name(spec):
 with open(sys.argv[1], "rb") as f:
     wanted = {name(d) for d in tomllib.load(f)["project"]["dependencies"]}
 with open(sys.argv[2], encoding="utf-8") as f:
-    pinned = {name(line) for line in (raw.split("#")[0].strip() for raw in f) if line}
+    pinned = {name(line) for line in (raw.split("#")[0].strip() for raw in f) if line and line[0] != "-"}
 missing = sorted(wanted - pinned)
 if missing:
     sys.exit(f"build_windows: add to installer/requirements-windows.txt: {', '.join(missing)}")
@@ -195,10 +195,10 @@ install_wheels() {
     [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && return 0
     step "download Windows wheels"
     mkdir -p "$wheels"
-    linux_pip download --quiet --only-binary=:all: --platform win_amd64 --python-version 3.11 \
+    linux_pip download --quiet --require-hashes --only-binary=:all: --platform win_amd64 --python-version 3.11 \
         --implementation cp --abi cp311 -r "$HERE/requirements-windows.txt" -d "$wheels"
     step "install Windows wheels under Wine"
-    wpy -m pip install --no-index --find-links "$(winepath -w "$wheels")" --no-warn-script-location \
+    wpy -m pip install --require-hashes --no-index --find-links "$(winepath -w "$wheels")" --no-warn-script-location \
         -r "$(winepath -w "$HERE/requirements-windows.txt")" | sed '/^Requirement already/d' | tail -n 3
     wpy -c "import PySide6.QtCore, ifcopenshell, numpy, sqlalchemy, alembic, PyInstaller; print('Windows Python ready:', PySide6.QtCore.qVersion(), ifcopenshell.version, numpy.__version__)"
     echo "$want" >"$stamp"
