@@ -79,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("v1", metavar="V1", type=int)
     p.add_argument("v2", metavar="V2", type=int)
     p.add_argument("--csv", metavar="FILE", help="write the changes as CSV")
+    p.add_argument("--xlsx", metavar="FILE", help="write the summary and changes as an Excel workbook")
     p.add_argument("--tolerance", type=float, default=None, help="placement tolerance in model units")
     p = sub.add_parser("jobs", parents=[common, reading], help="list import jobs")
     p.add_argument("--state", help="only jobs in this state (PENDING, SUCCESS, FAILURE, ...)")
@@ -266,6 +267,10 @@ def _cmd_diff(args: argparse.Namespace, data_dir: Path) -> int:
         from .core.diff_export import write_csv
 
         write_csv(result, Path(args.csv))
+    if args.xlsx:
+        from .core.diff_export import write_xlsx
+
+        write_xlsx(result, Path(args.xlsx))
     if args.json:
         return _print_json(result.to_dict())
     print(result.format_text())

@@ -177,3 +177,31 @@ def test_search_only_sees_property_sets_of_its_version(store: Store, tmp_path: P
     v2 = save(store, tmp_path, make_snapshot(walls=3, edit="Neu"), "b.ifc")
     assert [e.global_id for e in store.elements(v1.id, search="Alt")] == [gid("wall", 0)]
     assert store.elements(v2.id, search="Alt") == []
+
+
+@pytest.mark.parametrize("few_hits", [0, 1000], ids=["json_each", "instr"])
+def test_search_by_property_finds_the_same_with_many_or_few_matching_sets(
+    store: Store, tmp_path: Path, monkeypatch, few_hits: int
+) -> None:
+    import ifc_desktop.store.elements as elements
+
+    monkeypatch.setattr(elements, "FEW_PSET_HITS", few_hits)
+    version = save(store, tmp_path, make_snapshot(walls=40))
+    # "W0" is in the Mark of all 40 occurrence sets (40 distinct sets), and in no name.
+    found = store.elements(version.id, search="W0")
+    assert [e.global_id for e in found] == [gid("wall", i) for i in range(40)]
+    assert store.count_elements(version.id, search="W03") == 10
+    assert store.elements(version.id, search="W03", offset=8) == found[38:40]
+
+
+def test_garbage_collector_is_running_again_after_bulk_work(store: Store, tmp_path: Path) -> None:
+    import gc
+
+    snapshot = make_snapshot(walls=3)
+    version = save(store, tmp_path, snapshot)
+    store.load_elements(version.id)
+    assert gc.isenabled()
+    snapshot.elements[-1].property_sets[0].source = "neither occurrence nor type"
+    with pytest.raises(KeyError):
+        save(store, tmp_path, snapshot, "other.ifc")
+    assert gc.isenabled()

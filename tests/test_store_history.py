@@ -194,9 +194,9 @@ def test_export_gives_original_bytes(store: Store, tmp_path: Path) -> None:
 
 
 def test_failure_mid_write_leaves_nothing(store: Store, tmp_path: Path, monkeypatch) -> None:
-    import ifc_desktop.store.history as history
+    import ifc_desktop.store.writer as writer
 
-    monkeypatch.setattr(history, "WRITE_CHUNK", 5)
+    monkeypatch.setattr(writer, "WRITE_CHUNK", 5)
     before = table_counts(store)
     calls = []
 

@@ -63,3 +63,21 @@ def test_open_without_migrating_uses_the_existing_schema(tmp_path: Path) -> None
         assert store.list_models() == []
         with store.read() as conn:
             assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+
+
+def test_unopenable_database_is_a_store_error_naming_it(tmp_path: Path) -> None:
+    database_path(tmp_path).mkdir()  # a folder where the database file should be
+    with pytest.raises(StoreError, match="cannot be opened") as caught:
+        Store.open(tmp_path)
+    assert str(database_path(tmp_path)) in str(caught.value)
+    assert not isinstance(caught.value, StoreCorrupt)
+
+
+def test_data_folder_with_url_and_config_special_characters(tmp_path: Path) -> None:
+    data_dir = tmp_path / "Daten #1 %20 & ü"
+    with Store.open(data_dir) as store:
+        path, sha, size = write_source(tmp_path, "a.ifc")
+        version = store.save_version(make_snapshot(), source_path=path, sha256=sha, size=size)
+    assert database_path(data_dir).is_file()
+    with Store.open(data_dir) as store:
+        assert store.get_version(version.model_id).id == version.id

@@ -116,6 +116,7 @@ class JobEngine:
         self._started = False
         self._closing = False
         self._poll_since = utcnow()
+        self._ready_workers = 0
         self._dirty: dict[int, int] = {}  # job id -> sequence number of our latest write of it
 
         self._store: Any = None
@@ -313,6 +314,17 @@ class JobEngine:
         """Wait until every job change made so far is written to the table."""
         return self._writer.flush(timeout) if self._writer is not None else False
 
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Block until every worker has started and loaded the parser (the pool is warm)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._changed:
+            while not (self._is_runner and self._ready_workers >= self._workers):
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                self._changed.wait(SCHEDULER_TICK if remaining is None else min(remaining, SCHEDULER_TICK))
+        return True
+
     def set_workers(self, n: int) -> None:
         self._workers = max(1, n)
         if self._is_runner and self._pool is not None:
@@ -475,6 +487,16 @@ class JobEngine:
                 self._extra[job.id].mtime = _stat(job.path)[2]
         assert self._pool is not None
         self._call_soon(lambda: self._pool.set_size(self._workers) if self._pool else None)
+        self._call_soon(self._sweep_temp)
+
+    def _sweep_temp(self) -> None:
+        """Remove temporary files of workers killed mid-import (by a crash of the app, say)."""
+        from ifc_desktop.jobs.task import sweep_temp
+
+        try:
+            sweep_temp(self.data_dir)
+        except OSError as error:
+            log.warning("could not clean temporary import files: %s", error)
 
     # == the scheduler thread =================================================================
 
@@ -507,6 +529,11 @@ class JobEngine:
                 self._dispatch()
                 self._enforce_deadlines()
                 pool.poll(self._next_wakeup())
+                ready = sum(1 for worker in pool.workers if worker.ready and not worker.retire)
+                if ready != self._ready_workers:
+                    with self._lock:
+                        self._ready_workers = ready
+                        self._changed.notify_all()
         except Exception:
             log.exception("the job scheduler stopped")
         finally:

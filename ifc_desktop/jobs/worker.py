@@ -33,8 +33,10 @@ def worker_main(conn: Connection, parent_pid: int, data_dir: str) -> None:
     _die_with_parent(parent_pid)
     # Ctrl+C in a console reaches the whole process group; the main process decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # Import the parser now, so the first job does not pay for it: the pool is warm.
+    _silence_stdout()
     from ifc_desktop.jobs.task import ImportRequest, run_import
+
+    _preload()
 
     try:
         conn.send(("ready", os.getpid()))
@@ -46,6 +48,35 @@ def worker_main(conn: Connection, parent_pid: int, data_dir: str) -> None:
             _run_one(conn, data_dir, job_id, ImportRequest(**request_fields), run_import)
     except (EOFError, OSError, KeyboardInterrupt, _ParentGone):
         return  # the main process is gone or closed our pipe
+
+
+def _silence_stdout() -> None:
+    """Send the worker's standard output to the null device.
+
+    ifcopenshell's geometry kernel prints debugging lines from C++ (e.g. while
+    resolving linear placements), which would land in the middle of the CLI's
+    progress output. Workers report through their pipe only; stderr stays for
+    crash reports.
+    """
+    try:
+        sys.stdout.flush()
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.close(null)
+    except (OSError, ValueError, AttributeError):
+        pass  # no usable stdout (e.g. the windowed Windows app): nothing to silence
+
+
+def _preload() -> None:
+    """Import the parser and the store now, so that the first job does not pay for it."""
+    try:
+        import ifcopenshell  # noqa: F401
+
+        import ifc_desktop.core.extract
+        import ifc_desktop.core.opener
+        import ifc_desktop.store  # noqa: F401
+    except Exception:
+        pass  # each job then reports what is missing, as an import failure
 
 
 def _run_one(conn: Connection, data_dir: str, job_id: int, request: Any, run_import: Any) -> None:

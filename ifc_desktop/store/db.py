@@ -26,7 +26,6 @@ from sqlalchemy.engine import URL
 
 DB_FILENAME = "history.sqlite"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-SQLITE_HEADER = b"SQLite format 3\x00"
 
 # Execution option that makes a connection's next transaction BEGIN IMMEDIATE.
 _IMMEDIATE = "ifc_desktop_begin_immediate"
@@ -121,19 +120,13 @@ def is_corruption_error(error: BaseException) -> bool:
     return any(marker in text for marker in _CORRUPTION_MARKERS)
 
 
-def check_header(db_path: Path) -> None:
-    """Raise StoreCorrupt when the file exists, is not empty and is not a SQLite database."""
-    try:
-        with open(db_path, "rb") as handle:
-            head = handle.read(len(SQLITE_HEADER))
-    except FileNotFoundError:
-        return
-    if head and head != SQLITE_HEADER:
-        raise StoreCorrupt(db_path, "not a SQLite database file")
-
-
 def check_opens(engine: Engine, db_path: Path) -> None:
-    """Open a connection and read the schema, turning corruption errors into StoreCorrupt."""
+    """Open a connection and read the schema, turning corruption errors into StoreCorrupt.
+
+    The file is never opened outside SQLite: on POSIX, closing any handle to a
+    file drops every lock the process holds on it, SQLite's included, which can
+    corrupt the database under another connection of the same process.
+    """
     try:
         with engine.connect() as conn:
             conn.exec_driver_sql("SELECT count(*) FROM sqlite_master").scalar()

@@ -140,7 +140,10 @@ class Element(Base):
     """One IfcProduct of one version."""
 
     __tablename__ = "elements"
+    # (version_id) alone lets "all elements of a version in file order" read rows in id
+    # order without a sort; the composite ones serve lookups by GlobalId, class, container.
     __table_args__ = (
+        Index(None, "version_id"),
         Index(None, "version_id", "global_id"),
         Index(None, "version_id", "ifc_class"),
         Index(None, "version_id", "container_global_id"),

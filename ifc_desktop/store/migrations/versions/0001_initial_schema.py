@@ -122,6 +122,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_elements")),
     )
+    op.create_index(op.f("ix_elements_version_id"), "elements", ["version_id"], unique=False)
     op.create_index(
         op.f("ix_elements_version_id_container_global_id"),
         "elements",
@@ -214,6 +215,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_elements_version_id_ifc_class"), table_name="elements")
     op.drop_index(op.f("ix_elements_version_id_global_id"), table_name="elements")
     op.drop_index(op.f("ix_elements_version_id_container_global_id"), table_name="elements")
+    op.drop_index(op.f("ix_elements_version_id"), table_name="elements")
 
     op.drop_table("elements")
     op.drop_table("versions")

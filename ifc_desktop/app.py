@@ -1,0 +1,106 @@
+"""The windowed application: ``ifc-desktop [--data-dir DIR] [FILE_OR_FOLDER ...]``.
+
+The window shows before the store and the job engine are up (they start on
+background threads), and nothing here imports ifcopenshell: parsing happens in
+worker processes only.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import APP_NAME, __version__
+
+log = logging.getLogger(__name__)
+
+GUI_SWITCH_INTERVAL = 0.001  # seconds (Python's default is 0.005)
+
+
+_QT_OPTIONS_WITH_VALUE = ("-platform", "-style", "-qwindowgeometry", "-qwindowtitle", "-qwindowicon", "-stylesheet")
+
+
+@dataclass
+class LaunchOptions:
+    data_dir: str | None = None
+    paths: list[str] = field(default_factory=list)  # files and folders to import
+    qt_args: list[str] = field(default_factory=list)  # options passed on to Qt (e.g. -platform offscreen)
+
+
+def parse_args(args: list[str]) -> LaunchOptions:
+    """``--data-dir DIR`` or ``--data-dir=DIR``; other ``-options`` go to Qt; the rest are paths.
+
+    Deliberately not argparse: Windows hands over file names exactly as they
+    are (spaces, leading dashes in names after ``--``), and unknown Qt options
+    must not stop the app.
+    """
+    options = LaunchOptions()
+    i = 0
+    only_paths = False
+    while i < len(args):
+        arg = args[i]
+        if only_paths:
+            options.paths.append(arg)
+        elif arg == "--":
+            only_paths = True
+        elif arg == "--data-dir" and i + 1 < len(args):
+            options.data_dir = args[i + 1]
+            i += 1
+        elif arg.startswith("--data-dir="):
+            options.data_dir = arg.split("=", 1)[1]
+        elif arg.startswith("-") and len(arg) > 1:
+            options.qt_args.append(arg)
+            # Qt options that take a value: -platform X, -style X, -qwindowgeometry X, ...
+            if arg in _QT_OPTIONS_WITH_VALUE and i + 1 < len(args):
+                options.qt_args.append(args[i + 1])
+                i += 1
+        else:
+            options.paths.append(arg)
+        i += 1
+    return options
+
+
+def create_window(args: list[str]):
+    """Build the application and the (not yet shown) window; returns ``(app, window, options)``."""
+    from PySide6.QtWidgets import QApplication
+
+    from .logging_setup import configure_logging
+    from .paths import resolve_data_dir
+    from .ui.main_window import MainWindow
+    from .ui.settings import AppSettings
+    from .ui.theme import apply_theme
+
+    options = parse_args(args)
+    # The engine's and the store's threads share this process with the GUI thread; a short
+    # switch interval hands the GIL back to the GUI thread quickly, so painting never waits
+    # long behind a thread converting database rows.
+    sys.setswitchinterval(GUI_SWITCH_INTERVAL)
+    data_dir = resolve_data_dir(options.data_dir)
+    configure_logging(data_dir)
+    log.info("%s %s starting, data folder %s", APP_NAME, __version__, data_dir)
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME, *options.qt_args])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName(APP_NAME)
+    apply_theme(app)
+    window = MainWindow(Path(data_dir), AppSettings(data_dir))
+    return app, window, options
+
+
+def run_app(args: list[str]) -> int:
+    """Show the window, import the files given as arguments, run until the window closes."""
+    from PySide6.QtCore import QTimer
+
+    app, window, options = create_window(args)
+    window.show()
+    paths = [str(Path(p).expanduser()) for p in options.paths]
+    QTimer.singleShot(0, lambda: window.start(paths))
+    try:
+        code = app.exec()
+    finally:
+        window.shutdown()
+    log.info("%s closed", APP_NAME)
+    return int(code)

@@ -1,0 +1,57 @@
+"""Item delegates: the per-job progress bar, painted (no widget per row)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QPainter
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from . import theme
+from .job_model import ProgressRole, StateRole
+
+_BAR_COLORS = {
+    "SUCCESS": "#3fa33f",
+    "FAILURE": theme.FAILURE,
+    "CANCELLED": "#b0b0b0",
+    "RETRY": theme.WARNING,
+}
+
+
+class ProgressBarDelegate(QStyledItemDelegate):
+    BAR_HEIGHT = 6
+    TEXT_WIDTH = 40
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        # Background and selection as for any other cell, then the bar on top.
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        style = opt.widget.style() if opt.widget is not None else None
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        fraction = float(index.data(ProgressRole) or 0.0)
+        state = index.data(StateRole) or ""
+        rect = option.rect.adjusted(8, 0, -8, 0)
+        bar_width = max(10, rect.width() - self.TEXT_WIDTH)
+        bar = QRectF(rect.left(), rect.center().y() - self.BAR_HEIGHT / 2 + 1, bar_width, self.BAR_HEIGHT)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor("#e6e6e6"))
+        painter.drawRoundedRect(bar, 3, 3)
+        if fraction > 0:
+            fill = QRectF(bar)
+            fill.setWidth(max(self.BAR_HEIGHT, bar.width() * min(1.0, fraction)))
+            painter.setBrush(QColor(_BAR_COLORS.get(state, theme.ACCENT)))
+            painter.drawRoundedRect(fill, 3, 3)
+        painter.setPen(QColor(theme.MUTED))
+        text_rect = QRectF(bar.right() + 6, option.rect.top(), self.TEXT_WIDTH - 6, option.rect.height())
+        label = "" if state == "FAILURE" else f"{fraction * 100:.0f}%"
+        painter.drawText(text_rect, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), label)
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        hint = super().sizeHint(option, index)
+        return QSize(max(hint.width(), 160), hint.height())

@@ -1,0 +1,207 @@
+"""The selected element: attributes, type, materials, classifications, property sets, quantities.
+
+Values a property set inherits from the element's type are shown in italics
+with "(from type)", and a type value the occurrence overrides is struck out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMenu,
+    QStackedLayout,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from . import theme
+from .formatting import format_value
+
+FROM_TYPE = "(from type)"
+
+
+class ElementDetailsPanel(QWidget):
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.title = QLabel("", objectName="detailsTitle")
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.title.setWordWrap(True)
+        self.subtitle = QLabel("", objectName="secondary")
+        self.subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.tree = QTreeWidget()
+        self.tree.setObjectName("elementDetails")
+        self.tree.setColumnCount(2)
+        self.tree.setHeaderLabels(["Property", "Value"])
+        self.tree.setUniformRowHeights(True)
+        self.tree.setAlternatingRowColors(False)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        self.tree.header().resizeSection(0, 220)
+        self.tree.header().setStretchLastSection(True)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._menu)
+
+        self.placeholder = QLabel("Select an element to see its properties.", objectName="hint")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        content = QWidget()
+        content_layout = QVBoxLayout(content)
+        content_layout.setContentsMargins(12, 10, 12, 0)
+        content_layout.setSpacing(2)
+        content_layout.addWidget(self.title)
+        content_layout.addWidget(self.subtitle)
+        content_layout.addSpacing(6)
+        tree_row = QHBoxLayout()
+        tree_row.setContentsMargins(0, 0, 0, 0)
+        tree_row.addWidget(self.tree)
+        content_layout.addLayout(tree_row, 1)
+
+        self.stack = QStackedLayout(self)
+        self.stack.addWidget(self.placeholder)
+        self.stack.addWidget(content)
+
+        self._section_font = QFont()
+        self._section_font.setWeight(QFont.Weight.DemiBold)
+        self._italic = QFont()
+        self._italic.setItalic(True)
+        self._struck = QFont()
+        self._struck.setItalic(True)
+        self._struck.setStrikeOut(True)
+        self.element: Any = None
+
+    def clear(self, message: str = "Select an element to see its properties.") -> None:
+        self.element = None
+        self.tree.clear()
+        self.placeholder.setText(message)
+        self.stack.setCurrentIndex(0)
+
+    def show_loading(self) -> None:
+        self.placeholder.setText("Loading…")
+        if self.element is None:
+            self.stack.setCurrentIndex(0)
+
+    def show_element(self, element: Any) -> None:
+        """Fill the panel from a ``core.snapshot.Element``."""
+        self.element = element
+        self.tree.clear()
+        self.title.setText(element.name or element.long_name or f"{element.ifc_class} (unnamed)")
+        predefined = f" · {element.predefined_type}" if element.predefined_type else ""
+        self.subtitle.setText(f"{element.ifc_class}{predefined}    {element.global_id}")
+
+        attributes = self._section("Attributes")
+        for label, value in (
+            ("GlobalId", element.global_id),
+            ("Class", element.ifc_class),
+            ("Predefined type", element.predefined_type),
+            ("Name", element.name),
+            ("Description", element.description),
+            ("Object type", element.object_type),
+            ("Tag", element.tag),
+            ("Long name", element.long_name),
+        ):
+            if value not in (None, ""):
+                self._row(attributes, label, value)
+
+        if element.type_global_id or element.type_name:
+            section = self._section("Type")
+            self._row(section, "Name", element.type_name or "")
+            self._row(section, "Class", element.type_class or "")
+            self._row(section, "GlobalId", element.type_global_id or "")
+
+        if element.materials:
+            section = self._section(f"Materials ({len(element.materials)})")
+            for i, material in enumerate(element.materials, start=1):
+                self._row(section, f"Material {i}" if len(element.materials) > 1 else "Material", material)
+
+        if element.classifications:
+            section = self._section("Classifications")
+            for item in element.classifications:
+                label = item.system or "Classification"
+                value = " – ".join(v for v in (item.identification, item.name) if v)
+                self._row(section, label, value)
+
+        occurrence_values = {
+            (pset.name, key) for pset in element.property_sets if pset.source != "type" for key in pset.properties
+        }
+        psets = [p for p in element.property_sets if p.kind != "qto"]
+        qtos = [p for p in element.property_sets if p.kind == "qto"]
+        for group_label, group in (("Property sets", psets), ("Quantities", qtos)):
+            if not group:
+                continue
+            header = self._section(group_label)
+            for pset in sorted(group, key=lambda p: (p.name.lower(), p.source == "type")):
+                inherited = pset.source == "type"
+                name = f"{pset.name}  {FROM_TYPE}" if inherited else pset.name
+                count = len(pset.properties)
+                pset_item = QTreeWidgetItem(header, [name, f"{count} value{'s' if count != 1 else ''}"])
+                pset_item.setForeground(1, QBrush(QColor(theme.MUTED)))
+                if inherited:
+                    pset_item.setFont(0, self._italic)
+                    pset_item.setToolTip(0, "Inherited from the element's type")
+                for key, value in pset.properties.items():
+                    item = QTreeWidgetItem(pset_item, [key, format_value(value)])
+                    item.setToolTip(1, format_value(value))
+                    if inherited:
+                        overridden = (pset.name, key) in occurrence_values
+                        font = self._struck if overridden else self._italic
+                        item.setFont(0, font)
+                        item.setFont(1, font)
+                        item.setForeground(0, QBrush(QColor(theme.MUTED)))
+                        item.setForeground(1, QBrush(QColor(theme.MUTED)))
+                        item.setToolTip(1, "Type value, overridden by the element" if overridden else f"{FROM_TYPE}")
+                        item.setData(0, Qt.ItemDataRole.UserRole, "type")
+                pset_item.setExpanded(True)
+            header.setExpanded(True)
+        self.tree.expandToDepth(0)
+        for i in range(self.tree.topLevelItemCount()):
+            top = self.tree.topLevelItem(i)
+            top.setExpanded(True)
+            for j in range(top.childCount()):
+                top.child(j).setExpanded(True)
+        self.stack.setCurrentIndex(1)
+
+    def inherited_items(self) -> list[QTreeWidgetItem]:
+        """Items showing values inherited from the type (marked in the view)."""
+        found = []
+        stack = [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
+        while stack:
+            item = stack.pop()
+            if item.data(0, Qt.ItemDataRole.UserRole) == "type":
+                found.append(item)
+            stack.extend(item.child(i) for i in range(item.childCount()))
+        return found
+
+    def _section(self, label: str) -> QTreeWidgetItem:
+        item = QTreeWidgetItem(self.tree, [label, ""])
+        item.setFont(0, self._section_font)
+        item.setFirstColumnSpanned(True)
+        item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsSelectable)
+        return item
+
+    def _row(self, parent: QTreeWidgetItem, label: str, value: Any) -> QTreeWidgetItem:
+        item = QTreeWidgetItem(parent, [label, format_value(value)])
+        item.setForeground(0, QBrush(QColor("#424242")))
+        return item
+
+    def _menu(self, pos) -> None:
+        items = self.tree.selectedItems()
+        if not items:
+            return
+        menu = QMenu(self)
+        copy_value = menu.addAction(theme.icon("copy"), "Copy value")
+        copy_row = menu.addAction("Copy name and value")
+        chosen = menu.exec(self.tree.viewport().mapToGlobal(pos))
+        if chosen is copy_value:
+            QGuiApplication.clipboard().setText("\n".join(item.text(1) for item in items))
+        elif chosen is copy_row:
+            QGuiApplication.clipboard().setText("\n".join(f"{item.text(0)}\t{item.text(1)}" for item in items))

@@ -1,0 +1,319 @@
+"""The History tab: a model's versions, which one is current, revert, export, and the activity log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QSplitter,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from . import theme
+from .formatting import format_count, format_datetime, format_size
+
+COLUMNS = ("Version", "Imported", "Source file", "Application", "Elements", "Warnings")
+COL_VERSION, COL_DATE, COL_SOURCE, COL_APP, COL_ELEMENTS, COL_WARNINGS = range(len(COLUMNS))
+VersionRole = Qt.ItemDataRole.UserRole + 1
+
+
+class VersionTableModel(QAbstractTableModel):
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._versions: list[Any] = []
+        self._bold = QFont()
+        self._bold.setWeight(QFont.Weight.DemiBold)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._versions)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.TextAlignmentRole:
+            if section in (COL_ELEMENTS, COL_WARNINGS):
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        version = self._versions[index.row()]
+        col = index.column()
+        if role == VersionRole:
+            return version
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == COL_VERSION:
+                return f"v{version.number}  ·  current" if version.is_current else f"v{version.number}"
+            if col == COL_DATE:
+                return format_datetime(version.created_at)
+            if col == COL_SOURCE:
+                return version.source_name
+            if col == COL_APP:
+                return version.application or "Unknown"
+            if col == COL_ELEMENTS:
+                return format_count(version.element_count)
+            if col == COL_WARNINGS:
+                return str(len(version.warnings)) if version.warnings else "–"
+        if role == Qt.ItemDataRole.DecorationRole and col == COL_VERSION:
+            return theme.icon("check" if version.is_current else "history")
+        if role == Qt.ItemDataRole.FontRole and version.is_current and col == COL_VERSION:
+            return self._bold
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if col == COL_VERSION and version.is_current:
+                return QBrush(QColor(theme.ACCENT))
+            if col == COL_WARNINGS and version.warnings:
+                return QBrush(QColor(theme.WARNING))
+            if col in (COL_DATE, COL_APP, COL_ELEMENTS, COL_WARNINGS):
+                return QBrush(QColor(theme.MUTED))
+        if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL_ELEMENTS, COL_WARNINGS):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if col == COL_SOURCE:
+                return version.source_path
+            if col == COL_WARNINGS and version.warnings:
+                return "\n".join(version.warnings)
+        return None
+
+    def set_versions(self, versions: list[Any]) -> None:
+        self.beginResetModel()
+        # Newest first: the latest import is what people look for.
+        self._versions = sorted(versions, key=lambda v: v.number, reverse=True)
+        self.endResetModel()
+
+    def versions(self) -> list[Any]:
+        return list(self._versions)
+
+    def version_at(self, row: int) -> Any:
+        return self._versions[row]
+
+    def row_of_number(self, number: int) -> int | None:
+        for row, version in enumerate(self._versions):
+            if version.number == number:
+                return row
+        return None
+
+
+class HistoryPanel(QWidget):
+    revert_requested = Signal(int, int)  # model id, version number
+    export_requested = Signal(object)  # VersionInfo
+    compare_requested = Signal(int, int, int)  # model id, older version number, newer version number
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.model_id: int | None = None
+        self.versions = VersionTableModel(self)
+
+        self.revert_button = _button("revert", "Make current…", "Make the selected version the current one")
+        self.export_button = _button("export", "Export IFC…", "Save the selected version's original IFC file")
+        self.compare_button = _button("compare", "Compare…", "Compare two versions (select two rows)")
+        self.compare_button.setVisible(False)
+        self.revert_button.clicked.connect(self._revert)
+        self.export_button.clicked.connect(self._export)
+        self.compare_button.clicked.connect(self._compare)
+
+        self.summary = QLabel("", objectName="secondary")
+        bar = QHBoxLayout()
+        bar.setContentsMargins(8, 6, 10, 2)
+        bar.setSpacing(4)
+        bar.addWidget(self.revert_button)
+        bar.addWidget(self.export_button)
+        bar.addWidget(self.compare_button)
+        bar.addStretch(1)
+        bar.addWidget(self.summary)
+
+        self.table = QTableView()
+        self.table.setObjectName("versionTable")
+        self.table.setModel(self.versions)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(30)
+        self.table.doubleClicked.connect(lambda _index: self._revert())
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setSectionResizeMode(COL_SOURCE, QHeaderView.ResizeMode.Stretch)
+        for col, width in ((COL_VERSION, 130), (COL_DATE, 140), (COL_APP, 220), (COL_ELEMENTS, 90), (COL_WARNINGS, 80)):
+            header.resizeSection(col, width)
+        self.table.selectionModel().selectionChanged.connect(self._update_actions)
+
+        self.detail = QLabel("", objectName="secondary")
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail.setContentsMargins(12, 6, 12, 6)
+
+        self.activity = QListWidget()
+        self.activity.setObjectName("activity")
+        self.activity.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.activity.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        activity_box = QWidget()
+        activity_layout = QVBoxLayout(activity_box)
+        activity_layout.setContentsMargins(0, 0, 0, 0)
+        activity_layout.setSpacing(0)
+        title = QLabel("Activity", objectName="panelTitle")
+        title.setContentsMargins(12, 8, 12, 4)
+        activity_layout.addWidget(title)
+        activity_layout.addWidget(self.activity, 1)
+
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.setSpacing(0)
+        top_layout.addWidget(self.table, 1)
+        top_layout.addWidget(self.detail)
+
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setObjectName("historySplitter")
+        self.splitter.addWidget(top)
+        self.splitter.addWidget(activity_box)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setHandleWidth(1)
+
+        self.placeholder = QLabel("Select a model to see its versions.", objectName="hint")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(bar)
+        layout.addWidget(self.splitter, 1)
+        layout.addWidget(self.placeholder, 1)
+        self.set_history(None, [], [])
+
+    # -- public --------------------------------------------------------------------------
+
+    def set_compare_available(self, available: bool) -> None:
+        """Show the Compare button once a compare view is connected to ``compare_requested``."""
+        self.compare_button.setVisible(available)
+        self._update_actions()
+
+    def set_history(self, model_id: int | None, versions: list[Any], events: list[Any]) -> None:
+        selected = {v.number for v in self.selected_versions()} if model_id == self.model_id else set()
+        self.model_id = model_id
+        self.versions.set_versions(versions)
+        has_model = model_id is not None
+        self.splitter.setVisible(has_model)
+        self.placeholder.setVisible(not has_model)
+        for button in (self.revert_button, self.export_button, self.compare_button):
+            button.setEnabled(has_model)
+        count = len(versions)
+        self.summary.setText(f"{count} version{'s' if count != 1 else ''}" if has_model else "")
+        self._fill_activity(events)
+        for number in selected:
+            row = self.versions.row_of_number(number)
+            if row is not None:
+                self.table.selectRow(row)
+        if not selected and versions:
+            self.table.selectRow(0)
+        self._update_actions()
+
+    def selected_versions(self) -> list[Any]:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [self.versions.version_at(row) for row in rows]
+
+    def select_number(self, number: int) -> None:
+        row = self.versions.row_of_number(number)
+        if row is not None:
+            self.table.selectRow(row)
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _fill_activity(self, events: list[Any]) -> None:
+        self.activity.clear()
+        for event in sorted(events, key=lambda e: e.created_at, reverse=True):
+            when = format_datetime(event.created_at)
+            number = f"v{event.version_number}" if event.version_number else ""
+            if event.kind == "revert":
+                detail = event.detail or {}
+                previous = detail.get("from_number") or detail.get("previous_number")
+                text = f"Reverted to {number}" + (f" (was v{previous})" if previous else "")
+                icon = "revert"
+            elif event.kind == "import":
+                source = (event.detail or {}).get("source_name", "")
+                text = f"Imported {number}" + (f" from {source}" if source else "")
+                icon = "import-file"
+            else:
+                text = f"{event.kind.title()} {number}".strip()
+                icon = "history"
+            item = QListWidgetItem(theme.icon(icon), f"{text}    {when}")
+            self.activity.addItem(item)
+
+    def _update_actions(self, *_args: Any) -> None:
+        selected = self.selected_versions()
+        one = len(selected) == 1
+        self.revert_button.setEnabled(one and not selected[0].is_current)
+        self.export_button.setEnabled(one)
+        self.compare_button.setEnabled(len(selected) in (1, 2) and self.versions.rowCount() > 1)
+        if one:
+            v = selected[0]
+            schema = v.schema_read
+            if v.schema_declared and v.schema_declared.upper() != v.schema_read:
+                schema = f"{v.schema_read} (declared {v.schema_declared})"
+            parts = [
+                f"<b>v{v.number}</b> · {schema} · {format_size(v.source_size)} · units: {v.length_unit}",
+                f"Source: {v.source_path}",
+            ]
+            if v.warnings:
+                warnings = "<br>".join(f"⚠ {w}" for w in v.warnings[:5])
+                more = f"<br>… and {len(v.warnings) - 5} more" if len(v.warnings) > 5 else ""
+                parts.append(f"<span style='color:{theme.WARNING}'>{warnings}{more}</span>")
+            self.detail.setText("<br>".join(parts))
+        else:
+            self.detail.setText("")
+
+    def _revert(self) -> None:
+        selected = self.selected_versions()
+        if len(selected) == 1 and not selected[0].is_current and self.model_id is not None:
+            self.revert_requested.emit(self.model_id, selected[0].number)
+
+    def _export(self) -> None:
+        selected = self.selected_versions()
+        if len(selected) == 1:
+            self.export_requested.emit(selected[0])
+
+    def _compare(self) -> None:
+        if self.model_id is None:
+            return
+        selected = self.selected_versions()
+        if len(selected) == 2:
+            older, newer = sorted(v.number for v in selected)
+        elif len(selected) == 1:
+            current = next((v for v in self.versions.versions() if v.is_current), None)
+            other = selected[0].number
+            base = current.number if current is not None and current.number != other else None
+            if base is None:
+                return
+            older, newer = sorted((base, other))
+        else:
+            return
+        self.compare_requested.emit(self.model_id, older, newer)
+
+
+def _button(icon_name: str, text: str, tip: str) -> QToolButton:
+    button = QToolButton()
+    button.setObjectName("flat")
+    button.setIcon(theme.icon(icon_name))
+    button.setText(text)
+    button.setToolTip(tip)
+    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    button.setAutoRaise(True)
+    return button

@@ -1,0 +1,170 @@
+"""A job's details: the plain message, stage durations and the copyable technical details."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from . import theme
+from .formatting import format_datetime, format_duration, format_size
+from .job_model import STATE_LABELS, TERMINAL, state_name
+
+
+class JobDetailsDialog(QDialog):
+    retry_requested = Signal(int)
+
+    def __init__(self, job: Any, model_name: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Job details")
+        self.setMinimumSize(660, 560)
+        self.job = job
+
+        self.title = QLabel(objectName="detailsTitle")
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.badge = QLabel(objectName="badge")
+        head = QHBoxLayout()
+        head.addWidget(self.title, 1)
+        head.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignVCenter)
+
+        self.message = QLabel(wordWrap=True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.setObjectName("message")
+
+        self.facts = QFormLayout()
+        self.facts.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
+        self.facts.setHorizontalSpacing(16)
+        self.facts.setVerticalSpacing(4)
+
+        self.stages_box = QFrame(objectName="panel")
+        self.stages = QGridLayout(self.stages_box)
+        self.stages.setContentsMargins(12, 8, 12, 8)
+        self.stages.setHorizontalSpacing(24)
+        self.stages.setVerticalSpacing(3)
+
+        self.technical = QPlainTextEdit(objectName="technical")
+        self.technical.setReadOnly(True)
+        self.technical.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.technical.setPlaceholderText("No technical details.")
+
+        copy = QPushButton(theme.icon("copy"), "Copy details")
+        copy.clicked.connect(self.copy_to_clipboard)
+        self.retry_button = QPushButton(theme.icon("retry"), "Retry")
+        self.retry_button.clicked.connect(self._retry)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        buttons.addButton(copy, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.retry_button, QDialogButtonBox.ButtonRole.ActionRole)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 18, 20, 14)
+        layout.setSpacing(10)
+        layout.addLayout(head)
+        layout.addWidget(self.message)
+        layout.addLayout(self.facts)
+        layout.addWidget(_section("Stages"))
+        layout.addWidget(self.stages_box)
+        layout.addWidget(_section("Technical details"))
+        layout.addWidget(self.technical, 1)
+        layout.addWidget(buttons)
+        self.set_job(job, model_name)
+
+    def set_job(self, job: Any, model_name: str = "") -> None:
+        self.job = job
+        state = state_name(job)
+        self.title.setText(_file_name(job.path))
+        self.badge.setText(STATE_LABELS.get(state, state))
+        self.badge.setProperty("kind", {"FAILURE": "failure", "SUCCESS": "success"}.get(state, "info"))
+        self.badge.style().unpolish(self.badge)
+        self.badge.style().polish(self.badge)
+
+        if state == "FAILURE":
+            text = job.error_message or "The import failed."
+        elif state == "SUCCESS":
+            text = f"Imported into {model_name}." if model_name else "Imported."
+        elif state == "CANCELLED":
+            text = "The import was cancelled."
+        elif state == "RETRY":
+            text = f"Waiting to retry after: {job.error_message}" if job.error_message else "Waiting to retry."
+        else:
+            text = f"{STATE_LABELS.get(state, state)}: {job.stage_name}" if job.stage_name else "Queued."
+        self.message.setText(text)
+        color = theme.FAILURE if state == "FAILURE" else "#1f1f1f"
+        self.message.setStyleSheet(f"color: {color}; font-size: 10pt;")
+
+        while self.facts.rowCount():
+            self.facts.removeRow(0)
+        self._fact("File", job.path)
+        self._fact("Size", format_size(job.size))
+        if model_name:
+            self._fact("Model", model_name)
+        self._fact("Attempts", f"{job.attempts} of {job.max_attempts}")
+        self._fact("Queued", format_datetime(job.queued_at))
+        if job.started_at:
+            self._fact("Started", format_datetime(job.started_at))
+        if job.finished_at:
+            self._fact("Finished", format_datetime(job.finished_at))
+        if job.elapsed is not None:
+            self._fact("Elapsed", format_duration(job.elapsed))
+
+        while self.stages.count():
+            item = self.stages.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        durations = job.stage_durations or {}
+        for row, (name, seconds) in enumerate(durations.items()):
+            self.stages.addWidget(QLabel(name), row, 0)
+            value = QLabel(format_duration(seconds), objectName="secondary")
+            value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.stages.addWidget(value, row, 1)
+        if not durations:
+            self.stages.addWidget(QLabel("No stage has run yet.", objectName="hint"), 0, 0)
+        self.stages.setColumnStretch(2, 1)
+        self.technical.setPlainText(job.error_details or "")
+        self.retry_button.setVisible(state in TERMINAL and state != "SUCCESS")
+
+    def details_text(self) -> str:
+        job = self.job
+        lines = [f"File: {job.path}", f"State: {state_name(job)}", f"Attempts: {job.attempts} of {job.max_attempts}"]
+        if job.error_message:
+            lines.append(f"Message: {job.error_message}")
+        for name, seconds in (job.stage_durations or {}).items():
+            lines.append(f"Stage {name}: {seconds:.3f} s")
+        if job.error_details:
+            lines += ["", job.error_details]
+        return "\n".join(lines)
+
+    def copy_to_clipboard(self) -> None:
+        QGuiApplication.clipboard().setText(self.details_text())
+
+    def _retry(self) -> None:
+        self.retry_requested.emit(self.job.id)
+        self.accept()
+
+    def _fact(self, label: str, value: str) -> None:
+        name = QLabel(label, objectName="secondary")
+        text = QLabel(value, wordWrap=True)
+        text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.facts.addRow(name, text)
+
+
+def _section(text: str) -> QLabel:
+    return QLabel(text, objectName="panelTitle")
+
+
+def _file_name(path: str) -> str:
+    return path.replace("\\", "/").rsplit("/", 1)[-1]

@@ -1,0 +1,176 @@
+"""Small pieces of the window: the drop overlay, the notice bar and the first-start screen."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from . import theme
+
+
+class DropOverlay(QWidget):
+    """A translucent hint over the window while files are dragged over it."""
+
+    def __init__(self, parent: QWidget):
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setAttribute(Qt.WidgetAttribute.WA_NoSystemBackground)
+        self.setAcceptDrops(False)
+        self.title = "Drop to import"
+        self.subtitle = "IFC files (.ifc, .ifczip) or folders"
+        self.accepting = True
+        self.hide()
+
+    def show_hint(self, title: str, subtitle: str, accepting: bool) -> None:
+        self.title, self.subtitle, self.accepting = title, subtitle, accepting
+        parent = self.parentWidget()
+        if parent is not None:
+            self.setGeometry(parent.rect())
+        self.raise_()
+        self.show()
+        self.update()
+
+    def paintEvent(self, _event) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(self.rect(), QColor(243, 243, 243, 215))
+        color = QColor(theme.ACCENT if self.accepting else theme.FAILURE)
+        frame = QRectF(self.rect()).adjusted(18, 18, -18, -18)
+        fill = QColor(color)
+        fill.setAlpha(18)
+        painter.setBrush(fill)
+        pen = QPen(color, 2, Qt.PenStyle.DashLine)
+        pen.setDashPattern([6, 4])
+        painter.setPen(pen)
+        painter.drawRoundedRect(frame, 12, 12)
+        icon_size = 64
+        center = frame.center()
+        icon_rect = QRectF(center.x() - icon_size / 2, center.y() - icon_size - 14, icon_size, icon_size).toRect()
+        theme.icon("drop" if self.accepting else "warning").paint(painter, icon_rect)
+        title_font = QFont(self.font())
+        title_font.setPointSizeF(self.font().pointSizeF() + 6)
+        title_font.setWeight(QFont.Weight.DemiBold)
+        painter.setFont(title_font)
+        painter.setPen(QColor("#1f1f1f"))
+        title_rect = QRectF(frame.left(), center.y() - 4, frame.width(), 34)
+        painter.drawText(title_rect, int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop), self.title)
+        sub_font = QFont(self.font())
+        sub_font.setPointSizeF(self.font().pointSizeF() + 1)
+        painter.setFont(sub_font)
+        painter.setPen(QColor(theme.MUTED))
+        sub_rect = QRectF(frame.left(), center.y() + 32, frame.width(), 24)
+        painter.drawText(sub_rect, int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop), self.subtitle)
+
+
+class NoticeBar(QFrame):
+    """A dismissable message under the toolbar; it never blocks and hides itself after a while."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("notice")
+        self.icon = QLabel()
+        self.icon.setFixedSize(18, 18)
+        self.text = QLabel()
+        self.text.setObjectName("noticeText")
+        self.text.setWordWrap(True)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close = QToolButton()
+        close.setIcon(theme.icon("close"))
+        close.setIconSize(QSize(14, 14))
+        close.setToolTip("Dismiss")
+        close.clicked.connect(self.hide)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 6, 6)
+        layout.setSpacing(8)
+        layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.hide)
+        self.hide()
+
+    def show_message(self, text: str, kind: str = "warning", timeout_ms: int = 12000) -> None:
+        self.setProperty("kind", kind)
+        self.style().unpolish(self)
+        self.style().polish(self)
+        icon_name = {"info": "details", "error": "warning"}.get(kind, "warning")
+        self.icon.setPixmap(theme.icon(icon_name).pixmap(18, 18))
+        self.text.setText(text)
+        self.show()
+        if timeout_ms:
+            self._timer.start(timeout_ms)
+        else:
+            self._timer.stop()
+
+    def message(self) -> str:
+        return self.text.text() if self.isVisible() else ""
+
+
+class EmptyState(QWidget):
+    """First start: what the app does, and one click to try it on the sample model."""
+
+    import_sample = Signal()
+    import_files = Signal()
+    import_folder = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        art = QLabel()
+        art.setPixmap(theme.icon("drop").pixmap(88, 88))
+        art.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        title = QLabel("Drop IFC files here", objectName="emptyTitle")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        text = QLabel(
+            "Drag .ifc or .ifczip files, or whole folders, anywhere onto this window.\n"
+            "Every import becomes a version of its model: browse its elements,\n"
+            "see its history and go back to any version.",
+            objectName="emptyText",
+        )
+        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        text.setWordWrap(False)
+
+        self.sample_button = QPushButton(theme.icon("model"), "  Try the sample model")
+        self.sample_button.setObjectName("primary")
+        self.sample_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.sample_button.clicked.connect(self.import_sample.emit)
+        files_button = QPushButton(theme.icon("import-file"), "  Import files…")
+        files_button.clicked.connect(self.import_files.emit)
+        folder_button = QPushButton(theme.icon("import-folder"), "  Import folder…")
+        folder_button.clicked.connect(self.import_folder.emit)
+        for button in (self.sample_button, files_button, folder_button):
+            button.setMinimumHeight(34)
+            button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        buttons = QHBoxLayout()
+        buttons.setSpacing(10)
+        buttons.addStretch(1)
+        buttons.addWidget(self.sample_button)
+        buttons.addWidget(files_button)
+        buttons.addWidget(folder_button)
+        buttons.addStretch(1)
+
+        hint = QLabel("Ctrl+O opens files. Starting the app with file names imports them.", objectName="hint")
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        layout = QVBoxLayout(self)
+        layout.addStretch(3)
+        layout.addWidget(art)
+        layout.addSpacing(8)
+        layout.addWidget(title)
+        layout.addSpacing(4)
+        layout.addWidget(text, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addSpacing(22)
+        layout.addLayout(buttons)
+        layout.addSpacing(16)
+        layout.addWidget(hint)
+        layout.addStretch(4)

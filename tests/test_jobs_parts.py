@@ -1,0 +1,82 @@
+"""The job engine's small parts: snapshots, locks, ids, paths, exit messages."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import signal
+from datetime import timedelta
+
+from ifc_desktop.jobs import JobInfo, JobState
+from ifc_desktop.jobs.ids import IdAllocator
+from ifc_desktop.jobs.info import utcnow
+from ifc_desktop.jobs.locks import FileLock, is_locked
+from ifc_desktop.jobs.memory import content_size, expected_peak
+from ifc_desktop.jobs.paths import expand_paths
+from ifc_desktop.jobs.pool import describe_exit
+from tests.conftest import sample
+
+
+def test_job_info_pickles_and_serialises():
+    start = utcnow()
+    job = JobInfo(
+        id=7,
+        path="C:\\Projekte\\Büro Haus.ifc",
+        state=JobState.SUCCESS,
+        started_at=start,
+        finished_at=start + timedelta(seconds=2.5),
+        stage_durations={"Saving": 0.5},
+    )
+    again = pickle.loads(pickle.dumps(job))
+    assert again == job
+    assert again.is_terminal and again.elapsed == 2.5
+    assert again.file_name == "Büro Haus.ifc"
+    data = json.loads(json.dumps(job.to_dict()))
+    assert data["state"] == "SUCCESS" and data["elapsed"] == 2.5 and data["stage_durations"] == {"Saving": 0.5}
+    assert not JobInfo(id=1, path="x").is_terminal
+    assert JobInfo(id=1, path="x").elapsed is None
+
+
+def test_file_lock_is_exclusive_and_released(tmp_path):
+    path = tmp_path / "verrou é" / "a.lock"
+    first, second = FileLock(path), FileLock(path)
+    assert first.acquire(timeout=0)
+    assert is_locked(path)
+    assert not second.acquire(timeout=0.1)
+    first.release()
+    assert not is_locked(path)
+    assert second.acquire(timeout=0)
+    second.release()
+
+
+def test_id_allocators_sharing_a_folder_never_repeat(tmp_path):
+    one, two = IdAllocator(tmp_path, floor=5), IdAllocator(tmp_path, floor=0)
+    ids = one.allocate(3) + two.allocate(2) + one.allocate(1)
+    assert ids == [6, 7, 8, 9, 10, 11]
+    assert IdAllocator(tmp_path, floor=100).allocate(1) == [101]
+    assert one.allocate(0) == []
+
+
+def test_expand_paths_finds_ifc_files_in_folders(tmp_path):
+    folder = tmp_path / "Modèles"
+    (folder / "sub").mkdir(parents=True)
+    for name in ("b.ifc", "A.IFCZIP", "sub/c.ifcXML", "notes.txt"):
+        (folder / name).write_bytes(b"x")
+    missing = tmp_path / "missing.ifc"
+    found = list(expand_paths([folder, missing]))
+    assert [p.name for p in found] == ["A.IFCZIP", "b.ifc", "c.ifcXML", "missing.ifc"]
+    assert list(expand_paths(str(missing))) == [missing]
+
+
+def test_expected_peak_reads_the_zip_member_size():
+    zipped = sample("ifc4_revit2017_product_data_nested_lists.ifczip")
+    inner = content_size(zipped, zipped.stat().st_size)
+    assert inner > zipped.stat().st_size  # the IFC text compresses well
+    assert expected_peak(inner) == 8 * inner
+
+
+def test_exit_descriptions_name_the_cause():
+    assert "segmentation fault" in describe_exit(-signal.SIGSEGV)
+    assert "out of memory" in describe_exit(-signal.SIGKILL)
+    assert "exit code 3" in describe_exit(3)
+    assert "access violation" in describe_exit(0xC0000005)

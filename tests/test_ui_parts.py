@@ -1,0 +1,184 @@
+"""Window parts without worker processes: settings persistence, drop rules, launch arguments, progress coalescing."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from ifc_desktop.app import parse_args
+from ifc_desktop.core.progress import Progress
+from ifc_desktop.ui.drop import collect_ifc_files, refusal_message
+from tests.conftest import sample
+
+pytest.register_assert_rewrite("tests.ui_fixtures")
+from tests.ui_fixtures import JOB_TIMEOUT_MS  # noqa: E402,F401 - sets the offscreen platform first
+
+pytest_plugins = ["tests.ui_fixtures"]
+
+pytestmark = pytest.mark.gui
+
+
+def test_settings_and_window_state_survive_a_restart(qtbot, make_window, data_dir):
+    from ifc_desktop.ui.dialogs import SettingsDialog
+
+    window = make_window()
+    dialog = SettingsDialog(window.settings, window.data_dir, window)
+    dialog.workers.setValue(3)
+    dialog.retries.setValue(5)
+    dialog.time_limit.setValue(7)
+    dialog.accept()
+    window.show_tab(2)
+    window.resize(770, 540)  # inside the 800x600 offscreen screen
+    qtbot.waitUntil(lambda: window.splitter.width() <= 770)
+    window.splitter.setSizes([233, window.splitter.width() - 233 - window.splitter.handleWidth()])
+    saved_sizes = window.splitter.sizes()
+    window.shutdown()
+    window.close()
+
+    again = make_window(workers=None)
+    again.show_tab(2)
+    assert again.settings.workers == 3
+    assert again.settings.max_attempts == 5
+    assert again.settings.time_limit == 7 * 60
+    assert (again.width(), again.height()) == (770, 540)
+    qtbot.waitUntil(lambda: again.splitter.sizes() == saved_sizes)
+    assert again.tabs.currentIndex() == 2
+    reopened = SettingsDialog(again.settings, again.data_dir, again)
+    assert (reopened.workers.value(), reopened.retries.value(), reopened.time_limit.value()) == (3, 5, 7)
+    assert (data_dir / "settings.ini").is_file()
+    # The running engine took the new values too.
+    qtbot.waitUntil(lambda: again.engine is not None)
+    job = again.engine.submit([str(sample("ifc2x3_revit2021_simple_wall.ifc"))])[0]
+    assert job.max_attempts == 5
+    assert job.time_limit == 7 * 60
+
+
+def test_recent_files_are_remembered_newest_first(data_dir):
+    from ifc_desktop.ui.settings import AppSettings
+
+    settings = AppSettings(data_dir)
+    settings.add_recent(["a.ifc", "b.ifc"])
+    settings.add_recent(["a.ifc"])
+    settings.sync()
+    assert AppSettings(data_dir).recent_files == ["a.ifc", "b.ifc"]
+
+
+def test_folders_are_searched_recursively_and_other_files_refused(tmp_path):
+    nested = tmp_path / "Projekt Süd" / "Bauteil A"
+    nested.mkdir(parents=True)
+    shutil.copy(sample("ifc2x3_revit2021_simple_wall.ifc"), nested / "WALL.IFC")
+    shutil.copy(sample("ifc4_revit2017_product_data_nested_lists.ifczip"), tmp_path / "Projekt Süd" / "zipped.IfcZip")
+    (nested / "plan.pdf").write_bytes(b"%PDF")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    stray = tmp_path / "notes.txt"
+    stray.write_text("x")
+    found = collect_ifc_files([tmp_path / "Projekt Süd", stray, empty, tmp_path / "missing.ifc"])
+    assert [Path(p).name for p in found.files] == ["WALL.IFC", "zipped.IfcZip"]
+    assert found.refused == [str(stray)]
+    assert found.empty_folders == [str(empty)]
+    assert found.missing == [str(tmp_path / "missing.ifc")]
+    message = refusal_message(found)
+    assert "notes.txt is not an IFC file" in message
+    assert "No IFC files found in empty" in message
+
+
+def test_the_same_file_dropped_twice_is_queued_once(tmp_path):
+    path = sample("ifc2x3_revit2021_simple_wall.ifc")
+    found = collect_ifc_files([path, path, path.parent / "." / path.name])
+    assert found.files == [str(path)]
+
+
+def test_launch_arguments_split_into_data_dir_qt_options_and_paths():
+    options = parse_args(["--data-dir", "D:/data dir", "-platform", "offscreen", "house.ifc", "--", "-odd.ifc"])
+    assert options.data_dir == "D:/data dir"
+    assert options.qt_args == ["-platform", "offscreen"]
+    assert options.paths == ["house.ifc", "-odd.ifc"]
+    assert parse_args(["--data-dir=x", "a.ifc"]).data_dir == "x"
+
+
+def test_progress_from_an_engine_thread_is_coalesced_per_job(qtbot):
+    from ifc_desktop.ui.bridge import EngineBridge
+
+    bridge = EngineBridge()
+    batches: list[dict] = []
+    bridge.progress.connect(batches.append)
+    changed: list[object] = []
+    bridge.job_changed.connect(changed.append)
+
+    def engine_thread() -> None:
+        for i in range(1000):
+            bridge.post_progress(1, Progress(2, 7, "Extracting elements", i / 1000))
+            bridge.post_progress(2, Progress(1, 7, "Opening file", i / 1000))
+        bridge.post("changed", "job-1-snapshot")
+
+    thread = threading.Thread(target=engine_thread)
+    thread.start()
+    thread.join()
+    qtbot.waitUntil(lambda: bool(batches and changed))
+    assert changed == ["job-1-snapshot"]
+    # 2000 progress events became a handful of batches holding the latest value per job.
+    assert len(batches) <= 2
+    assert batches[-1][1].fraction == pytest.approx(0.999)
+    assert batches[-1][2].stage_name == "Opening file"
+    bridge.stop()
+
+
+def test_job_table_shows_live_progress_and_marks_failures():
+    from PySide6.QtCore import Qt
+
+    from ifc_desktop.jobs.info import JobInfo, JobState
+    from ifc_desktop.ui.job_model import COL_PROGRESS, COL_STAGE, COL_STATE, JobTableModel, ProgressRole
+
+    model = JobTableModel()
+    model.upsert(JobInfo(id=1, path="C:/models/a.ifc", state=JobState.PROGRESS, stage_count=7, attempts=1))
+    model.upsert(JobInfo(id=2, path="C:/models/b.ifc", state=JobState.FAILURE, error_message="Not IFC.", attempts=1))
+    model.apply_progress({1: Progress(3, 7, "Extracting properties", 0.5)})
+    assert model.index(0, COL_STAGE).data() == "Extracting properties (4/7)"
+    assert model.index(0, COL_PROGRESS).data(ProgressRole) == pytest.approx(3.5 / 7)
+    assert model.index(1, COL_STATE).data() == "Failed"
+    assert model.index(1, COL_STAGE).data() == "Not IFC."
+    assert model.index(1, COL_STATE).data(Qt.ItemDataRole.BackgroundRole) is not None
+    assert model.index(0, COL_STATE).data(Qt.ItemDataRole.BackgroundRole) is None
+    # A late progress event for a finished job changes nothing.
+    model.apply_progress({2: Progress(0, 7, "Checking file", 0.1)})
+    assert model.index(1, COL_STAGE).data() == "Not IFC."
+    summary = model.summary()
+    assert (summary.running, summary.failed, summary.active) == (1, 1, True)
+
+
+def test_installed_pyside_keeps_none_and_true_alive(qapp):
+    """PySide6 6.12.0 on Python 3.11 drops a reference to None on every Python slot or virtual call and
+    one to True on every emit(); the window then aborts ("Fatal Python error: none_dealloc") after a while.
+    """
+    import gc
+    import sys
+
+    from PySide6.QtCore import QObject, QTimer, Signal
+
+    class Source(QObject):
+        fired = Signal(object)
+
+    app = qapp
+    source = Source()
+    received: list[object] = []
+    source.fired.connect(received.append)
+    # Garbage of earlier tests, collected mid-loop, would drop references too.
+    gc.collect()
+    gc.disable()
+    try:
+        true_before, none_before = sys.getrefcount(True), sys.getrefcount(None)
+        for i in range(2000):
+            source.fired.emit(i)
+            QTimer.singleShot(0, lambda: None)
+        app.processEvents()
+        true_after, none_after = sys.getrefcount(True), sys.getrefcount(None)
+    finally:
+        gc.enable()
+    assert len(received) == 2000
+    # Other threads may hold or drop some references meanwhile; the leak loses one per call (2000).
+    assert true_after > true_before - 1000
+    assert none_after > none_before - 1000

@@ -1,0 +1,265 @@
+"""The window with real worker processes: drop, jobs, failures, cancel/retry, models, history, elements."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from ifc_desktop.ui.element_models import ElementRowRole
+from tests.conftest import sample
+
+pytest.register_assert_rewrite("tests.ui_fixtures")
+from tests.ui_fixtures import drop_paths, job_states, wait_for_model, wait_for_states  # noqa: E402
+
+pytest_plugins = ["tests.ui_fixtures"]  # the make_window fixture
+
+pytestmark = [pytest.mark.gui, pytest.mark.slow]
+
+HAUS = "ifc4_archicad20_fzk_haus.ifc"
+WALL = "ifc2x3_revit2021_simple_wall.ifc"
+BAD = "bad_ifc4_illegal_char_and_INF_reals.ifc"
+
+
+def test_first_start_shows_empty_state_and_imports_the_sample(qtbot, make_window):
+    window = make_window()
+    assert window.is_empty_state()
+    qtbot.mouseClick(window.empty_state.sample_button, Qt.MouseButton.LeftButton)
+    wait_for_states(qtbot, window, {"sample-house.ifc": "SUCCESS"})
+    model = wait_for_model(qtbot, window, "sample-house.ifc")
+    assert not window.is_empty_state()
+    assert model.element_count and model.element_count > 10
+
+
+def test_drop_of_several_files_creates_jobs_that_succeed_and_models_appear(qtbot, make_window):
+    window = make_window(workers=2)
+    drop = drop_paths(window, [sample(HAUS), sample(WALL)])
+    assert drop.isAccepted()
+    wait_for_states(qtbot, window, {HAUS: "SUCCESS", WALL: "SUCCESS"})
+    haus = wait_for_model(qtbot, window, HAUS)
+    assert haus.current_version_number == 1
+    assert haus.schema == "IFC4"
+    # The job list names the model each job went into, and the status bar sums up.
+    from ifc_desktop.ui.job_model import COL_MODEL
+
+    row = window.job_model.row_of(next(j.id for j in window.job_model.jobs() if j.path.endswith(HAUS)))
+    qtbot.waitUntil(lambda: window.job_model.index(row, COL_MODEL).data() == haus.name)
+    assert "2 done" in window.status_label.text()
+
+
+def test_folder_drop_finds_ifc_files_case_insensitively_and_refuses_other_files(qtbot, make_window, tmp_path):
+    folder = tmp_path / "drop folder" / "nested"
+    folder.mkdir(parents=True)
+    shutil.copy(sample(WALL), folder / "Simple Wall.IFC")
+    (folder / "notes.txt").write_text("not a model")
+    window = make_window()
+    drop_paths(window, [tmp_path / "drop folder"])
+    wait_for_states(qtbot, window, {"Simple Wall.IFC": "SUCCESS"})
+    assert set(job_states(window)) == {"Simple Wall.IFC"}
+
+
+def test_non_ifc_drop_is_refused_with_a_message(qtbot, make_window, tmp_path):
+    text_file = tmp_path / "readme.txt"
+    text_file.write_text("hello")
+    window = make_window()
+    drop_paths(window, [text_file])
+    qtbot.waitUntil(lambda: "readme.txt" in window.notice.message())
+    assert "not an IFC file" in window.notice.message()
+    assert window.job_model.rowCount() == 0
+    assert window.engine.jobs() == []
+
+
+def test_bad_file_fails_and_its_message_is_in_the_details(qtbot, make_window):
+    window = make_window()
+    drop_paths(window, [sample(BAD)])
+    wait_for_states(qtbot, window, {BAD: "FAILURE"})
+    job = window.job_model.jobs()[0]
+    assert job.error_message
+    assert job.attempts == 1  # bad input is not retried
+    window.jobs_panel.select_job(job.id)
+    window.jobs_panel.details_action.trigger()
+    dialog = window._details
+    assert dialog is not None
+    assert dialog.message.text() == job.error_message
+    assert job.error_message in dialog.details_text()
+    assert dialog.retry_button.isVisibleTo(dialog)
+    dialog.close()
+
+
+def test_cancel_and_retry_from_the_ui(qtbot, make_window):
+    window = make_window()
+    # A job that hangs on its first attempt only (test-only fault injection), so it is surely running.
+    jobs = window.engine.submit([str(sample(WALL))], fault="hang:Opening file")
+    job_id = jobs[0].id
+    qtbot.waitUntil(lambda: job_states(window).get(WALL) in ("STARTED", "PROGRESS"), timeout=60_000)
+    window.show_tab(0)
+    window.jobs_panel.select_job(job_id)
+    assert window.jobs_panel.cancel_action.isEnabled()
+    window.jobs_panel.cancel_action.trigger()
+    wait_for_states(qtbot, window, {WALL: "CANCELLED"})
+    window.jobs_panel.select_job(job_id)
+    qtbot.waitUntil(window.jobs_panel.retry_action.isEnabled)
+    window.jobs_panel.retry_action.trigger()
+    wait_for_states(qtbot, window, {WALL: "SUCCESS"})
+    wait_for_model(qtbot, window, WALL)
+
+
+def test_revert_from_history_changes_the_current_version(qtbot, make_window, tmp_path):
+    # Two exports of the same project: same IfcProject GlobalId, different bytes.
+    first = tmp_path / "House.ifc"
+    second = tmp_path / "House (revised).ifc"
+    shutil.copy(sample(WALL), first)
+    second.write_bytes(first.read_bytes().replace(b"\nDATA;", b"\nDATA;\n/* revised */", 1))
+    assert second.read_bytes() != first.read_bytes()
+    window = make_window()
+    drop_paths(window, [first])
+    wait_for_states(qtbot, window, {first.name: "SUCCESS"})
+    drop_paths(window, [second])
+    wait_for_states(qtbot, window, {second.name: "SUCCESS"})
+    qtbot.waitUntil(lambda: [m.version_count for m in window.model_list.models()] == [2])
+    model = window.model_list.models()[0]
+    assert model.current_version_number == 2
+
+    window.show_tab(2)
+    history = window.history_panel
+    qtbot.waitUntil(lambda: history.versions.rowCount() == 2)
+    history.select_number(1)
+    assert history.revert_button.isEnabled()
+    history.revert_button.click()
+    qtbot.waitUntil(lambda: [m.current_version_number for m in window.model_list.models()] == [1])
+    qtbot.waitUntil(lambda: [v.number for v in history.versions.versions() if v.is_current] == [1])
+    assert history.activity.count() == 3  # two imports and the revert
+    assert "Reverted to v1" in history.activity.item(0).text()
+
+
+def test_element_views_show_the_counts_the_engine_stored(qtbot, make_window):
+    from ifc_desktop.store import Store
+    from ifc_desktop.ui.element_models import KIND_ELEMENT
+    from ifc_desktop.ui.elements_panel import MODE_CLASSES
+
+    window = make_window()
+    window.import_sample()
+    wait_for_states(qtbot, window, {"sample-house.ifc": "SUCCESS"})
+    model = wait_for_model(qtbot, window, "sample-house.ifc")
+    window.models_panel.select_model(model.id)
+    window.show_tab(1)
+    panel = window.elements_panel
+    qtbot.waitUntil(lambda: panel.version is not None and panel.version.model_id == model.id)
+
+    with Store.open(window.data_dir, migrate=False) as store:
+        by_class = store.count_by_class(model.current_version_id)
+        spatial = store.spatial_tree(model.current_version_id)
+        contained = {
+            row.global_id: store.count_elements(model.current_version_id, container_global_id=row.global_id)
+            for row in spatial
+        }
+
+    panel.set_mode(MODE_CLASSES)
+    tree = panel.tree_model
+    qtbot.waitUntil(lambda: tree.rowCount() == len(by_class))
+    shown = {node.label: node.count for node in tree.top_nodes()}
+    assert shown == by_class
+    # Expanding a class fetches its elements lazily: as many as the count says.
+    first = tree.index(0, 0)
+    panel.tree.expand(first)
+    qtbot.waitUntil(lambda: tree.rowCount(first) == by_class[tree.top_nodes()[0].label])
+
+    # Spatial tree: every container's element count, and its rows once fully fetched.
+    panel.set_mode("spatial")
+    tree = panel.tree_model
+    qtbot.waitUntil(lambda: tree.rowCount() == 1 and not tree.is_loading())
+    nodes = _walk(tree.root)
+    storeys = [n for n in nodes if n.row is not None and n.row.ifc_class == "IfcBuildingStorey"]
+    assert storeys
+    for node in storeys:
+        assert node.count == contained[node.row.global_id]
+        index = tree._index_of(node)
+        while tree.canFetchMore(index) or node.loading:
+            if tree.canFetchMore(index):
+                tree.fetchMore(index)
+            qtbot.waitUntil(lambda n=node: not n.loading)
+        assert sum(1 for c in node.children if c.kind == KIND_ELEMENT) == node.count
+
+    # Selecting an element fills the details; values from the type are marked.
+    element_index = tree._index_of(storeys[0].children[-1])
+    with qtbot.waitSignal(panel.element_shown, timeout=30_000):
+        panel.tree.setCurrentIndex(element_index)
+    assert panel.details.element.global_id == element_index.data(ElementRowRole).global_id
+    if any(p.source == "type" for p in panel.details.element.property_sets):
+        assert panel.details.inherited_items()
+
+
+def test_search_finds_elements_by_global_id(qtbot, make_window):
+    window = make_window()
+    window.import_sample()
+    wait_for_states(qtbot, window, {"sample-house.ifc": "SUCCESS"})
+    wait_for_model(qtbot, window, "sample-house.ifc")
+    window.show_tab(1)
+    panel = window.elements_panel
+    qtbot.waitUntil(lambda: panel.tree_model is not None and not panel.tree_model.is_loading())
+    panel.set_mode("classes")
+    qtbot.waitUntil(lambda: panel.tree_model.rowCount() > 0)
+    tree = panel.tree_model
+    first_class = tree.index(0, 0)
+    panel.tree.expand(first_class)
+    qtbot.waitUntil(lambda: tree.rowCount(first_class) > 0)
+    target = tree.index(0, 0, first_class).data(ElementRowRole)
+    panel.search.setText(target.global_id)
+    qtbot.waitUntil(lambda: panel.tree_model is not tree and not panel.tree_model.is_loading(), timeout=10_000)
+    found = panel.tree_model.loaded_rows()
+    assert [row.global_id for row in found] == [target.global_id]
+
+
+def _walk(node):
+    out = []
+    stack = list(node.children)
+    while stack:
+        current = stack.pop()
+        out.append(current)
+        stack.extend(current.children)
+    return out
+
+
+PROBE = """
+import sys, time
+from ifc_desktop.app import create_window
+
+app, window, _ = create_window(["--data-dir", sys.argv[1]])
+window.show()
+window.start([sys.argv[2]])
+deadline = time.monotonic() + 150
+state = ""
+while time.monotonic() < deadline:
+    app.processEvents()
+    time.sleep(0.02)
+    jobs = window.job_model.jobs()
+    state = str(jobs[0].state.value) if jobs else ""
+    if state in ("SUCCESS", "FAILURE", "CANCELLED"):
+        break
+window.shutdown()
+print("state=" + state)
+print("ifcopenshell_loaded=" + str("ifcopenshell" in sys.modules))
+"""
+
+
+def test_gui_process_never_imports_ifcopenshell(tmp_path):
+    """The window process shows, imports a file through workers, and never loads ifcopenshell itself."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE, str(tmp_path / "data"), str(sample(WALL))],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    lines = dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
+    assert lines["state"] == "SUCCESS"
+    assert lines["ifcopenshell_loaded"] == "False"
