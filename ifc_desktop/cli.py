@@ -31,11 +31,22 @@ COMMANDS = (
 )
 
 
+# Options that may come before the command and take a value.
+_VALUE_OPTIONS = ("--data-dir",)
+
+
 def is_cli_invocation(args: list[str]) -> bool:
     """True when the arguments name a command (or ask for help/version) rather than files to open."""
+    skip_value = False
     for arg in args:
+        if skip_value:
+            skip_value = False
+            continue
         if arg in ("-h", "--help", "--version"):
             return True
+        if arg in _VALUE_OPTIONS:
+            skip_value = True
+            continue
         if arg.startswith("-"):
             continue
         return arg in COMMANDS
@@ -48,8 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="IFC Desktop: import IFC files into a local history, compare and revert versions.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    data_dir_help = "data folder (default: per-user app data, or $IFC_DESKTOP_DATA_DIR)"
+    parser.add_argument("--data-dir", help=data_dir_help)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--data-dir", help="data folder (default: per-user app data, or $IFC_DESKTOP_DATA_DIR)")
+    # SUPPRESS: a --data-dir given before the command is not reset by the command's default.
+    common.add_argument("--data-dir", default=argparse.SUPPRESS, help=data_dir_help)
     reading = argparse.ArgumentParser(add_help=False)
     reading.add_argument("--json", action="store_true", help="print JSON for scripts")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

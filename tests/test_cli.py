@@ -1,0 +1,80 @@
+"""The command line: which arguments mean a command, where the data goes, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ifc_desktop.cli import is_cli_invocation, run_cli
+
+from .conftest import REPO, sample
+
+
+@pytest.mark.parametrize(
+    ("args", "is_cli"),
+    [
+        (["selftest"], True),
+        (["--data-dir", "D", "selftest"], True),
+        (["models", "--data-dir", "D"], True),
+        (["--help"], True),
+        (["--version"], True),
+        ([], False),
+        (["house.ifc"], False),
+        (["--data-dir", "D", "house.ifc"], False),
+        (["models.ifc"], False),
+    ],
+)
+def test_commands_are_told_apart_from_files_to_open(args, is_cli):
+    assert is_cli_invocation(args) is is_cli
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_the_data_folder_can_be_given_before_or_after_the_command(tmp_path, where):
+    data_dir = tmp_path / f"data {where} ü"
+    args = ["--data-dir", str(data_dir), "models", "--json"]
+    if where == "after":
+        args = ["models", "--json", "--data-dir", str(data_dir)]
+    result = subprocess.run(
+        [sys.executable, "-m", "ifc_desktop", *args], capture_output=True, text=True, timeout=120, cwd=REPO
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == []
+    assert (data_dir / "history.sqlite").is_file()
+
+
+def test_usage_errors_exit_with_2(data_dir: Path, capsys):
+    assert run_cli(["revert", "--data-dir", str(data_dir), "no such model", "1"]) == 2
+    assert "No model" in capsys.readouterr().err
+    assert run_cli(["history"]) == 2  # MODEL is missing
+
+
+def test_show_history_revert_and_export_of_real_imports(data_dir: Path, tmp_path: Path, capsys):
+    original = sample("ifc2x3_revit2021_simple_wall.ifc")
+    edited = tmp_path / "simple wall.ifc"
+    edited.write_bytes(original.read_bytes().replace(b"'Basic Wall:Bearing Wall:346660'", b"'Renamed wall'"))
+    first = tmp_path / "first" / "simple wall.ifc"
+    first.parent.mkdir()
+    first.write_bytes(original.read_bytes())
+    assert run_cli(["process", "--data-dir", str(data_dir), str(first)]) == 0
+    assert run_cli(["process", "--data-dir", str(data_dir), str(edited)]) == 0
+    capsys.readouterr()
+
+    assert run_cli(["history", "--data-dir", str(data_dir), "simple wall", "--json"]) == 0
+    history = json.loads(capsys.readouterr().out)
+    assert [(v["number"], v["is_current"]) for v in history["versions"]] == [(1, False), (2, True)]
+
+    assert run_cli(["revert", "--data-dir", str(data_dir), "simple wall", "1"]) == 0
+    assert run_cli(["show", "--data-dir", str(data_dir), "simple wall", "--json"]) == 0
+    capsys.readouterr()
+    assert run_cli(["show", "--data-dir", str(data_dir), "simple wall", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["version"]["number"] == 1 and shown["version"]["is_current"]
+    assert shown["counts_by_class"]["IfcWallStandardCase"] == 1
+
+    out = tmp_path / "exported v2.ifc"
+    assert run_cli(["export", "--data-dir", str(data_dir), "simple wall", "2", str(out)]) == 0
+    assert out.read_bytes() == edited.read_bytes()
