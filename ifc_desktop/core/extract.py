@@ -19,6 +19,7 @@ import ifcopenshell.util.unit
 
 from . import placement
 from .errors import BadInput, UnsupportedFormat, describe_exception
+from .gcpause import gc_paused
 from .opener import PreparedFile
 from .parser_log import ParserLog, log_of
 from .progress import StageReporter
@@ -126,7 +127,8 @@ def extract(prepared: PreparedFile, reporter: StageReporter, *, source_name: str
     reporter.start(STAGE_OPEN)
     ifc = open_ifc(prepared)
     try:
-        return Extraction(ifc, prepared, reporter, source_name or prepared.original.name).run()
+        with gc_paused():
+            return Extraction(ifc, prepared, reporter, source_name or prepared.original.name).run()
     except (AttributeError, TypeError, IndexError, RuntimeError) as exc:
         wrong = _wrong_kind_of_value(exc)
         if wrong is None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ifc_desktop.core.diff import DiffResult, count_changes, diff_elements
+from ifc_desktop.core.gcpause import gc_paused
 
 if TYPE_CHECKING:
     from ifc_desktop.core.snapshot import Element
@@ -23,7 +22,7 @@ def compare_versions(store: Store, model_id: int, v1: int, v2: int, *, tolerance
     """
     old_version = store.get_version(model_id, v1)
     new_version = store.get_version(model_id, v2)
-    with _bulk_allocation():
+    with gc_paused():
         old = store.load_elements(old_version.id, with_psets=True)
         new = store.load_elements(new_version.id, with_psets=True)
         try:
@@ -67,7 +66,7 @@ def change_counts_against_previous(
             loaded[version.id] = store.load_elements(version.id, with_psets=False)
         return loaded[version.id]
 
-    with _bulk_allocation():
+    with gc_paused():
         try:
             for index, version in enumerate(versions):
                 previous = versions[index - 1] if index else None
@@ -121,23 +120,6 @@ def release(*element_lists: list[Element]) -> None:
     for items in element_lists:
         while items:
             del items[-RELEASE_SLICE:]
-
-
-@contextmanager
-def _bulk_allocation() -> Iterator[None]:
-    """Cyclic garbage collection paused while two versions' elements are built.
-
-    Loading creates hundreds of thousands of objects and no reference cycles;
-    every collection pass would walk all of them again (about half the time of
-    a comparison). Collection resumes, and catches up, when the block ends.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _label(version: VersionInfo) -> str:

@@ -7,14 +7,13 @@ so the database write lock is held only for the bulk inserts.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
+from ifc_desktop.core.gcpause import gc_paused
 from ifc_desktop.core.snapshot import (
     Classification,
     Element,
@@ -79,23 +78,6 @@ _raw_decode = json.JSONDecoder().raw_decode
 def loads(text: str) -> Any:
     """Decode JSON written by this store."""
     return _raw_decode(text)[0]
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while many acyclic objects are built.
-
-    Every new dict, list or tuple counts towards a collection, and the repeated full
-    collections over a growing heap made loading a 50k-element version twice as slow.
-    Nothing built under this pause holds reference cycles.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @dataclass(slots=True)
