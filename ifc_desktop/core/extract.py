@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -284,49 +285,40 @@ class Extraction:
 
     def _walk_relationships(self) -> None:
         """One pass over each relationship class, into maps keyed by STEP id."""
-        ifc = self.ifc
         self.parent_of: dict[int, int] = {}
         self.container_of: dict[int, int] = {}
         self.type_of: dict[int, ifcopenshell.entity_instance] = {}
         self.materials_of: dict[int, ifcopenshell.entity_instance] = {}
         self.classifications_of: dict[int, list[ifcopenshell.entity_instance]] = {}
 
+        # IfcRelAggregates and IfcRelNests keep the whole at 4 and the parts at 5.
         for rel_class in ("IfcRelAggregates", "IfcRelNests"):
-            for rel in _by_type(ifc, rel_class):
-                whole, parts = rel.get_argument(4), rel.get_argument(5)  # RelatingObject comes first in these two
-                if whole is None or not parts:
-                    self._empty_relations += 1
-                    continue
+            for whole, parts in self._relationships(rel_class, 4, 5):
                 for part in parts:
                     self.parent_of.setdefault(part.id(), whole.id())
-        for rel in ifc.by_type("IfcRelContainedInSpatialStructure"):
-            structure, elements = rel.get_argument(_RELATING), rel.get_argument(_RELATED)
-            if structure is None or not elements:
-                self._empty_relations += 1
-                continue
+        for structure, elements in self._relationships("IfcRelContainedInSpatialStructure"):
             for element in elements:
                 self.container_of.setdefault(element.id(), structure.id())
-        for rel in _by_type(ifc, "IfcRelDefinesByType"):
-            relating, related = rel.get_argument(_RELATING), rel.get_argument(_RELATED)
+        for element_type, related in self._relationships("IfcRelDefinesByType"):
+            for element in related:
+                self.type_of.setdefault(element.id(), element_type)
+        for material, related in self._relationships("IfcRelAssociatesMaterial"):
+            for element in related:
+                self.materials_of.setdefault(element.id(), material)
+        for classification, related in self._relationships("IfcRelAssociatesClassification"):
+            for element in related:
+                self.classifications_of.setdefault(element.id(), []).append(classification)
+
+    def _relationships(
+        self, rel_class: str, relating_index: int = _RELATING, related_index: int = _RELATED
+    ) -> Iterator[tuple[ifcopenshell.entity_instance, Any]]:
+        """(relating, related objects) of each relationship of a class; empty ones are counted, not yielded."""
+        for rel in _by_type(self.ifc, rel_class):
+            relating, related = rel.get_argument(relating_index), rel.get_argument(related_index)
             if relating is None or not related:
                 self._empty_relations += 1
                 continue
-            for element in related:
-                self.type_of.setdefault(element.id(), relating)
-        for rel in ifc.by_type("IfcRelAssociatesMaterial"):
-            material, related = rel.get_argument(_RELATING), rel.get_argument(_RELATED)
-            if material is None or not related:
-                self._empty_relations += 1
-                continue
-            for element in related:
-                self.materials_of.setdefault(element.id(), material)
-        for rel in ifc.by_type("IfcRelAssociatesClassification"):
-            classification, related = rel.get_argument(_RELATING), rel.get_argument(_RELATED)
-            if classification is None or not related:
-                self._empty_relations += 1
-                continue
-            for element in related:
-                self.classifications_of.setdefault(element.id(), []).append(classification)
+            yield relating, related
 
     def _elements(self) -> list[Element]:
         products = self.products

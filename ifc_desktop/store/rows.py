@@ -215,29 +215,8 @@ def units_from_json(value: list[list[Any]] | None) -> tuple[UnitInfo, ...]:
     return tuple(UnitInfo(*item) for item in value or ())
 
 
-# Column order used when reading elements back (see ``ElementDecoder``).
-ELEMENT_READ_COLUMNS = (
-    "global_id",
-    "ifc_class",
-    "step_id",
-    "predefined_type",
-    "name",
-    "description",
-    "object_type",
-    "tag",
-    "long_name",
-    "type_global_id",
-    "type_class",
-    "type_name",
-    "parent_global_id",
-    "container_global_id",
-    "storey_global_id",
-    "materials",
-    "classifications",
-    "placement",
-    "content_hash",
-    "psets",
-)
+# Column order used when reading elements back (see ``ElementDecoder``): all but version_id.
+ELEMENT_READ_COLUMNS = ELEMENT_COLUMNS[1:]
 # Elements are built positionally (the hot loop of loading a version): fail loudly
 # at import if the snapshot's field order ever stops matching the columns read.
 _EXPECTED_FIELDS = [
