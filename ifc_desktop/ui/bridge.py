@@ -23,6 +23,7 @@ class EngineBridge(QObject):
     job_failed = Signal(object, str)  # JobInfo, message
     progress = Signal(object)  # dict {job_id: Progress}, latest per job since the last flush
     engine_failed = Signal(str)  # the engine could not start
+    store_damaged = Signal(str, str)  # path of the damaged history database, reason
 
     _event = Signal(str, tuple)
 
@@ -74,6 +75,8 @@ class EngineBridge(QObject):
             self.job_failed.emit(*args)
         elif kind == "engine_failed":
             self.engine_failed.emit(*args)
+        elif kind == "store_damaged":
+            self.store_damaged.emit(*args)
 
 
 def _listener_class():

@@ -86,6 +86,7 @@ class MainWindow(QMainWindow):
 
         # Hooks the tests replace; the defaults show native dialogs.
         self.confirm: Callable[[str, str, str], bool] = self._confirm
+        self.damaged_history_moved_to: Path | None = None
         self.ask_open_files: Callable[[], list[str]] = self._ask_open_files
         self.ask_open_folder: Callable[[], str] = self._ask_open_folder
         self.ask_save_path: Callable[[str], str] = self._ask_save_path
@@ -278,6 +279,7 @@ class MainWindow(QMainWindow):
         self.bridge.job_failed.connect(self._on_job_failed)
         self.bridge.progress.connect(self._on_progress)
         self.bridge.engine_failed.connect(self._engine_failed)
+        self.bridge.store_damaged.connect(self._store_damaged)
 
         self.jobs_panel.cancel_requested.connect(self.cancel_jobs)
         self.jobs_panel.retry_requested.connect(self.retry_jobs)
@@ -332,7 +334,12 @@ class MainWindow(QMainWindow):
             engine.start()
         except BaseException as exc:
             log.exception("the job engine did not start")
-            self.bridge.post("engine_failed", str(exc))
+            from ..store import StoreCorrupt
+
+            if isinstance(exc, StoreCorrupt):
+                self.bridge.post("store_damaged", str(exc.path), exc.reason)
+            else:
+                self.bridge.post("engine_failed", str(exc))
             raise
         self.engine = engine
         return engine
@@ -346,6 +353,31 @@ class MainWindow(QMainWindow):
 
     def _engine_failed(self, message: str) -> None:
         self.notice.show_message(f"Imports are unavailable: the job engine did not start ({message}).", "error", 0)
+
+    def _store_damaged(self, path: str, reason: str) -> None:
+        """Offer to move a damaged history aside (never delete it) so that the next start begins anew."""
+        self.notice.show_message(
+            f"The history database is damaged ({reason}); imports and history are unavailable.", "error", 0
+        )
+        question = (
+            f"The history database\n{path}\nis damaged ({reason}).\n\n"
+            "IFC Desktop can move it aside - nothing is deleted - and start a new, empty history "
+            "the next time it starts. The damaged file stays next to it for recovery."
+        )
+        if not self.confirm("Damaged history", question, "Move it aside"):
+            return
+        from ..store import quarantine
+
+        try:
+            aside = quarantine(Path(path))
+        except OSError as exc:
+            self.notice.show_message(f"The damaged history could not be moved aside: {exc}.", "error", 0)
+            return
+        log.warning("damaged history %s moved to %s (%s)", path, aside, reason)
+        self.damaged_history_moved_to = aside
+        self.notice.show_message(
+            f"The damaged history was moved to {aside}. Start IFC Desktop again to begin a new history.", "warning", 0
+        )
 
     def shutdown(self) -> None:
         """Stop the engine (running jobs stay resumable), then the store thread. Idempotent."""
