@@ -91,12 +91,24 @@ def create_window(args: list[str]):
 
 
 def run_app(args: list[str]) -> int:
-    """Show the window, import the files given as arguments, run until the window closes."""
+    """Show the window, import the files given as arguments, run until the window closes.
+
+    When a window already runs on the same data folder, the files go to it instead
+    and this process exits (what Windows does for every "Open with").
+    """
     from PySide6.QtCore import QTimer
 
+    from .ui.single_instance import InstanceServer, forward_to_running_window
+
     app, window, options = create_window(args)
+    paths = [str(Path(p).expanduser().absolute()) for p in options.paths]
+    if forward_to_running_window(window.data_dir, paths):
+        log.info("handed %d path(s) to the window already running", len(paths))
+        window.deleteLater()
+        return 0
+    server = InstanceServer(window.data_dir, window)
+    server.paths_received.connect(window.import_from_another_launch)
     window.show()
-    paths = [str(Path(p).expanduser()) for p in options.paths]
     QTimer.singleShot(0, lambda: window.start(paths))
     try:
         code = app.exec()

@@ -351,6 +351,15 @@ class MainWindow(QMainWindow):
 
         return Store.open(self.data_dir, migrate=False)
 
+    def import_from_another_launch(self, paths: list[str]) -> None:
+        """Files opened while this window runs ("Open with", a drop on the shortcut): import, come forward."""
+        if self.isMinimized():
+            self.showNormal()
+        self.raise_()
+        self.activateWindow()
+        if paths:
+            self.import_paths(paths)
+
     def _engine_failed(self, message: str) -> None:
         self.notice.show_message(f"Imports are unavailable: the job engine did not start ({message}).", "error", 0)
 
