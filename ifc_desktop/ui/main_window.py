@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
         # Hooks the tests replace; the defaults show native dialogs.
         self.confirm: Callable[[str, str, str], bool] = self._confirm
         self.damaged_history_moved_to: Path | None = None
+        self._history_damaged = False
         self.ask_open_files: Callable[[], list[str]] = self._ask_open_files
         self.ask_open_folder: Callable[[], str] = self._ask_open_folder
         self.ask_save_path: Callable[[str], str] = self._ask_save_path
@@ -365,6 +366,7 @@ class MainWindow(QMainWindow):
 
     def _store_damaged(self, path: str, reason: str) -> None:
         """Offer to move a damaged history aside (never delete it) so that the next start begins anew."""
+        self._history_damaged = True
         self.notice.show_message(
             f"The history database is damaged ({reason}); imports and history are unavailable.", "error", 0
         )
@@ -820,8 +822,8 @@ class MainWindow(QMainWindow):
             empty.setEnabled(False)
 
     def _executor_error(self, label: str, message: str) -> None:
-        if self._closing:
-            return
+        if self._closing or self._history_damaged:
+            return  # a damaged history makes every query fail; its own notice says what to do
         self.notice.show_message(f"Could not {label}: {message}", "error", 0)
 
     # -- native dialogs (replaced in tests) ----------------------------------------------
