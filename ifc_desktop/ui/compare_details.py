@@ -44,6 +44,7 @@ from ..core.diff_result import (
 from ..core.snapshot import KIND_QTO, Element
 from . import theme
 from .compare_models import KIND_LABELS
+from .element_details import attribute_rows
 
 SECTION_TITLES = {
     ATTRIBUTE: "Attributes",
@@ -291,17 +292,8 @@ class ChangeDetailsPanel(QWidget):
         if element is None:
             return
         section = self._section("Attributes")
-        for label, value in (
-            ("Class", element.ifc_class),
-            ("Predefined type", element.predefined_type),
-            ("Name", element.name),
-            ("Description", element.description),
-            ("Object type", element.object_type),
-            ("Tag", element.tag),
-            ("Long name", element.long_name),
-        ):
-            if value not in (None, ""):
-                self._value(section, label, value)
+        for label, value in attribute_rows(element, with_global_id=False):
+            self._value(section, label, value)
         section = self._section("Relations")
         self._value(section, "Storey", change.storey)
         if element.type_class or element.type_name:

@@ -29,6 +29,21 @@ from .formatting import format_value
 FROM_TYPE = "(from type)"
 
 
+def attribute_rows(element: Any, *, with_global_id: bool = True) -> list[tuple[str, Any]]:
+    """The element's own attributes that have a value, labelled for a details panel."""
+    rows = [
+        ("GlobalId", element.global_id if with_global_id else None),
+        ("Class", element.ifc_class),
+        ("Predefined type", element.predefined_type),
+        ("Name", element.name),
+        ("Description", element.description),
+        ("Object type", element.object_type),
+        ("Tag", element.tag),
+        ("Long name", element.long_name),
+    ]
+    return [(label, value) for label, value in rows if value not in (None, "")]
+
+
 class ElementDetailsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -99,18 +114,8 @@ class ElementDetailsPanel(QWidget):
         self.subtitle.setText(f"{element.ifc_class}{predefined}    {element.global_id}")
 
         attributes = self._section("Attributes")
-        for label, value in (
-            ("GlobalId", element.global_id),
-            ("Class", element.ifc_class),
-            ("Predefined type", element.predefined_type),
-            ("Name", element.name),
-            ("Description", element.description),
-            ("Object type", element.object_type),
-            ("Tag", element.tag),
-            ("Long name", element.long_name),
-        ):
-            if value not in (None, ""):
-                self._row(attributes, label, value)
+        for label, value in attribute_rows(element):
+            self._row(attributes, label, value)
 
         if element.type_global_id or element.type_name:
             section = self._section("Type")
