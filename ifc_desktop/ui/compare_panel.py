@@ -60,7 +60,7 @@ from .compare_models import (
 from .compare_summary import CompareSummary
 from .executor import SerialExecutor, Task, long_lived_results
 from .formatting import format_count, format_duration
-from .widgets import NoticeBar
+from .widgets import NoticeBar, flat_button
 
 PAGE_BUSY, PAGE_RESULT, PAGE_FAILED = range(3)
 SEARCH_DELAY_MS = 200
@@ -117,7 +117,7 @@ class ComparePanel(QWidget):
     # -- construction --------------------------------------------------------------------------
 
     def _build_header(self) -> None:
-        self.back_button = _tool_button("back", "History", "Back to the version list (Alt+Left)")
+        self.back_button = flat_button("back", "History", "Back to the version list (Alt+Left)")
         self.back_button.clicked.connect(self.back_requested)
         self.title = QLabel("", objectName="compareTitle")
         self.subtitle = ElidedLabel(objectName="secondary")
@@ -125,10 +125,10 @@ class ComparePanel(QWidget):
         titles.setSpacing(0)
         titles.addWidget(self.title)
         titles.addWidget(self.subtitle)
-        self.swap_button = _tool_button("compare", "Swap", "Compare the other way round")
+        self.swap_button = flat_button("compare", "Swap", "Compare the other way round")
         self.swap_button.clicked.connect(self._swap)
-        self.csv_button = _tool_button("export", "Export CSV…", "Save every change as a CSV file")
-        self.xlsx_button = _tool_button("table", "Export XLSX…", "Save the summary and every change as a workbook")
+        self.csv_button = flat_button("export", "Export CSV…", "Save every change as a CSV file")
+        self.xlsx_button = flat_button("table", "Export XLSX…", "Save the summary and every change as a workbook")
         self.csv_button.clicked.connect(lambda: self.export("csv"))
         self.xlsx_button.clicked.connect(lambda: self.export("xlsx"))
 
@@ -216,7 +216,7 @@ class ComparePanel(QWidget):
         self.search.textChanged.connect(lambda _text: self._search_timer.start())
         self.search.returnPressed.connect(self._apply_filter)
         self.shown_label = QLabel("", objectName="secondary")
-        self.clear_filters_button = _tool_button("clear", "Clear", "Clear the filters: show every change")
+        self.clear_filters_button = flat_button("clear", "Clear", "Clear the filters: show every change")
         self.clear_filters_button.clicked.connect(self.clear_filters)
 
         filters = QHBoxLayout()
@@ -586,17 +586,6 @@ class ComparePanel(QWidget):
         start = str(Path(self.default_folder() or Path.home()) / suggested)
         path, _ = QFileDialog.getSaveFileName(self, "Export comparison", start, EXPORT_FILTERS[fmt])
         return path
-
-
-def _tool_button(icon_name: str, text: str, tip: str) -> QToolButton:
-    button = QToolButton()
-    button.setObjectName("flat")
-    button.setIcon(theme.icon(icon_name))
-    button.setText(text)
-    button.setToolTip(tip)
-    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-    button.setAutoRaise(True)
-    return button
 
 
 class ElidedLabel(QLabel):

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QSplitter,
     QTableView,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 from . import theme
 from .compare_models import ChangeCountsDelegate, CountsRole
 from .formatting import format_count, format_datetime, format_size
+from .widgets import flat_button
 
 COLUMNS = ("Version", "Imported", "Source file", "Application", "Elements", "Changes", "Warnings")
 COL_VERSION, COL_DATE, COL_SOURCE, COL_APP, COL_ELEMENTS, COL_CHANGES, COL_WARNINGS = range(len(COLUMNS))
@@ -178,9 +178,9 @@ class HistoryPanel(QWidget):
         self.model_id: int | None = None
         self.versions = VersionTableModel(self)
 
-        self.revert_button = _button("revert", "Make current…", "Make the selected version the current one")
-        self.export_button = _button("export", "Export IFC…", "Save the selected version's original IFC file")
-        self.compare_button = _button("compare", "Compare…", COMPARE_TIP)
+        self.revert_button = flat_button("revert", "Make current…", "Make the selected version the current one")
+        self.export_button = flat_button("export", "Export IFC…", "Save the selected version's original IFC file")
+        self.compare_button = flat_button("compare", "Compare…", COMPARE_TIP)
         self.compare_button.setVisible(False)
         self.revert_button.clicked.connect(self._revert)
         self.export_button.clicked.connect(self._export)
@@ -468,14 +468,3 @@ class HistoryPanel(QWidget):
 
 
 COMPARE_TIP = "Select one version to compare it with the one before it, or two versions to compare them."
-
-
-def _button(icon_name: str, text: str, tip: str) -> QToolButton:
-    button = QToolButton()
-    button.setObjectName("flat")
-    button.setIcon(theme.icon(icon_name))
-    button.setText(text)
-    button.setToolTip(tip)
-    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-    button.setAutoRaise(True)
-    return button

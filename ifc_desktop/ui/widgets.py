@@ -174,3 +174,15 @@ class EmptyState(QWidget):
         layout.addSpacing(16)
         layout.addWidget(hint)
         layout.addStretch(4)
+
+
+def flat_button(icon_name: str, text: str, tip: str) -> QToolButton:
+    """A flat toolbar button with an icon beside its text, as the panels' toolbars use."""
+    button = QToolButton()
+    button.setObjectName("flat")
+    button.setIcon(theme.icon(icon_name))
+    button.setText(text)
+    button.setToolTip(tip)
+    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    button.setAutoRaise(True)
+    return button
