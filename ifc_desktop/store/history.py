@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, exc, select
 from sqlalchemy.orm import Session
 
 from ifc_desktop.core import snapshot as snap
+from ifc_desktop.core.gcpause import gc_paused
 from ifc_desktop.store import db, elements, reader, writer
 from ifc_desktop.store.blobs import BlobError, BlobStore
 from ifc_desktop.store.models import Version
@@ -136,26 +137,29 @@ class Store:
         blob = self.blobs.put_file(source_path, sha256)
         if blob.size != size:
             raise BlobError(f"{source_path} is {blob.size} bytes, not the {size} bytes expected.")
-        rows = prepare_rows(snapshot)
-        with self.write() as conn:
-            # Checked again under the write lock: another process may have saved it meanwhile.
-            existing = writer.existing_version_id(conn, snapshot, source_name, sha256, job_id, new_model)
-            if existing is not None:
-                return reader.version_info(conn, existing)
-            version_id = writer.write_version(
-                conn,
-                snapshot,
-                rows,
-                source_name=source_name,
-                source_path=source_path,
-                sha256=sha256,
-                size=size,
-                blob_key=blob.key,
-                compressed_size=blob.compressed_size,
-                job_id=job_id,
-                new_model=new_model,
-                progress=progress,
-            )
+        # Preparing and inserting hundreds of thousands of rows allocates far more than it frees:
+        # without the pause, the collector would rescan the whole snapshot again and again.
+        with gc_paused():
+            rows = prepare_rows(snapshot)
+            with self.write() as conn:
+                # Checked again under the write lock: another process may have saved it meanwhile.
+                existing = writer.existing_version_id(conn, snapshot, source_name, sha256, job_id, new_model)
+                if existing is not None:
+                    return reader.version_info(conn, existing)
+                version_id = writer.write_version(
+                    conn,
+                    snapshot,
+                    rows,
+                    source_name=source_name,
+                    source_path=source_path,
+                    sha256=sha256,
+                    size=size,
+                    blob_key=blob.key,
+                    compressed_size=blob.compressed_size,
+                    job_id=job_id,
+                    new_model=new_model,
+                    progress=progress,
+                )
         with self.read() as conn:
             return replace(reader.version_info(conn, version_id), created=True)
 
