@@ -6,6 +6,7 @@ from pathlib import Path
 
 import ifcopenshell
 import ifcopenshell.util.element
+import ifcopenshell.util.placement
 import pytest
 
 from ifc_desktop.core.errors import BadInput, ImportFailure, UnsupportedFormat
@@ -90,6 +91,27 @@ def test_types_containers_and_hashes_match_the_file(path, tmp_path):
         assert element.container_global_id == (container.GlobalId if container else None)
         assert len(element.content_hash) == 32
     assert snapshot.header.schema_read in ("IFC2X3", "IFC4", "IFC4X3_ADD2")
+
+
+@pytest.mark.parametrize("path", READABLE, ids=lambda p: p.name)
+def test_world_placements_match_ifcopenshell_placement_helper(path, tmp_path):
+    snapshot = run_extract(path, tmp_path)
+    ifc = open_for_reference(path, tmp_path)
+    by_step_id = {e.step_id: e for e in snapshot.elements}
+    compared = 0
+    for product in ifc.by_type("IfcProduct"):
+        placement = product.ObjectPlacement
+        if placement is None or not placement.is_a("IfcLocalPlacement"):
+            continue
+        matrix = ifcopenshell.util.placement.get_local_placement(placement)
+        expected = [*matrix[:3, 3], *matrix[:3, 0], *matrix[:3, 2]]  # origin, x axis, z axis
+        actual = by_step_id[product.id()].placement
+        assert actual is not None, product
+        # Exporters write axes that are not quite perpendicular; orthogonalising them
+        # differently moves the x axis by ~1e-7 (the diff tolerates 1e-4 rad).
+        assert actual == pytest.approx(expected, rel=1e-6, abs=1e-6), product
+        compared += 1
+    assert compared or not ifc.by_type("IfcLocalPlacement")
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_FAILURES))

@@ -93,18 +93,14 @@ def axis_placement(placement: ifcopenshell.entity_instance | None) -> Matrix | N
     # IfcAxis2Placement2D: (Location, RefDirection); 3D: (Location, Axis, RefDirection).
     # Points and directions hold their coordinates at position 0.
     location = placement.get_argument(0)
-    coordinates = location.get_argument(0) if location is not None else (0.0, 0.0, 0.0)
-    origin = (tuple(float(c) for c in coordinates) + (0.0, 0.0, 0.0))[:3]
+    coordinates = location.get_argument(0) if location is not None else ()
+    origin = _point(coordinates)
     kind = placement.is_a()
-    if kind == "IfcAxis2Placement2D":
-        ref = placement.get_argument(1)
-        x = _unit((*ref.get_argument(0)[:2], 0.0)) if ref is not None else (1.0, 0.0, 0.0)
-        if x is None:
-            return None
-        z = (0.0, 0.0, 1.0)
-    elif kind == "IfcAxis2Placement3D":
+    if kind == "IfcAxis2Placement3D":
         axis = placement.get_argument(1)
         ref = placement.get_argument(2)
+        if axis is None and ref is None:  # most placements: a plain translation
+            return (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0, *origin)
         z = _unit(tuple(axis.get_argument(0))) if axis is not None else (0.0, 0.0, 1.0)
         if z is None:
             return None
@@ -117,20 +113,38 @@ def axis_placement(placement: ifcopenshell.entity_instance | None) -> Matrix | N
             x = _unit(_cross((0.0, 1.0, 0.0), z)) or _unit(_cross((1.0, 0.0, 0.0), z))
             if x is None:
                 return None
+    elif kind == "IfcAxis2Placement2D":
+        ref = placement.get_argument(1)
+        x = _unit((*ref.get_argument(0)[:2], 0.0)) if ref is not None else (1.0, 0.0, 0.0)
+        if x is None:
+            return None
+        z = (0.0, 0.0, 1.0)
     else:  # IfcAxis2PlacementLinear and other curve-based placements are not resolved here
         return None
     y = _cross(z, x)
-    return (x[0], y[0], z[0], x[1], y[1], z[1], x[2], y[2], z[2], origin[0], origin[1], origin[2])
+    return (x[0], y[0], z[0], x[1], y[1], z[1], x[2], y[2], z[2], *origin)
+
+
+def _point(coordinates: tuple[float, ...]) -> tuple[float, float, float]:
+    """A 2D or 3D point as three floats."""
+    if len(coordinates) == 3:
+        x, y, z = coordinates
+        return float(x), float(y), float(z)
+    return (tuple(float(c) for c in coordinates) + (0.0, 0.0, 0.0))[:3]  # type: ignore[return-value]
 
 
 def compose(a: Matrix, b: Matrix) -> Matrix:
-    """a ∘ b: apply b, then a."""
-    r = [0.0] * 12
-    for i in range(3):
-        for j in range(3):
-            r[i * 3 + j] = a[i * 3] * b[j] + a[i * 3 + 1] * b[3 + j] + a[i * 3 + 2] * b[6 + j]
-        r[9 + i] = a[i * 3] * b[9] + a[i * 3 + 1] * b[10] + a[i * 3 + 2] * b[11] + a[9 + i]
-    return tuple(r)
+    """a ∘ b: apply b, then a. Written out: this runs once per placement of a large model."""
+    a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11 = a
+    b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11 = b
+    return (
+        a0 * b0 + a1 * b3 + a2 * b6, a0 * b1 + a1 * b4 + a2 * b7, a0 * b2 + a1 * b5 + a2 * b8,
+        a3 * b0 + a4 * b3 + a5 * b6, a3 * b1 + a4 * b4 + a5 * b7, a3 * b2 + a4 * b5 + a5 * b8,
+        a6 * b0 + a7 * b3 + a8 * b6, a6 * b1 + a7 * b4 + a8 * b7, a6 * b2 + a7 * b5 + a8 * b8,
+        a0 * b9 + a1 * b10 + a2 * b11 + a9,
+        a3 * b9 + a4 * b10 + a5 * b11 + a10,
+        a6 * b9 + a7 * b10 + a8 * b11 + a11,
+    )  # fmt: skip
 
 
 def _unit(v: tuple[float, ...]) -> tuple[float, float, float] | None:
