@@ -373,3 +373,23 @@ def test_clear_finished_removes_only_finished_jobs(make_engine, data_dir, tmp_pa
     assert job_row(data_dir, done.id) == {}
     assert job_row(data_dir, running.id)["state"] == "CANCELLED"
     assert engine.jobs(state="CANCELLED")[0].id == running.id
+
+
+def test_a_worker_is_replaced_once_its_jobs_add_up_to_the_recycle_limit(make_engine, tmp_path):
+    # The parser keeps the memory of every file it read: workers must not live forever.
+    files = [distinct_copy(SMALL_GOOD[0], tmp_path, f"recycle {n}") for n in range(3)]
+    engine, recorder = make_engine(workers=1, recycle_after=8 * files[0].stat().st_size + 1)
+
+    def worker_of(job_id: int) -> int:
+        started = recorder.wait_for(lambda e: e[0] == "state" and e[1] == job_id and e[2] == JobState.STARTED)
+        return started[3].worker_pid
+
+    pids = []
+    for path in files:  # one after the other, so the same single worker could serve each
+        (job,) = engine.submit([path])
+        assert engine.wait([job.id], timeout=120)
+        assert engine.get(job.id).state == JobState.SUCCESS
+        pids.append(worker_of(job.id))
+    assert None not in pids
+    assert pids[0] == pids[1], "one small job is below the limit: the worker serves the next one"
+    assert pids[2] != pids[1], "two jobs passed the limit: a fresh worker took over"

@@ -59,8 +59,11 @@ log = logging.getLogger(__name__)
 PROGRESS_EVENT_INTERVAL = 0.1
 # How far back each poll of the table looks, to catch rows committed late by other processes.
 POLL_LOOKBACK = timedelta(seconds=5)
-# A worker that ran a job expected to peak above this is replaced, giving the memory back.
-RECYCLE_AFTER_PEAK = 1 << 30
+# The IFC parser never gives back the memory of a file it has read (measured with
+# ifcopenshell 0.9: about four times the file size per file, for the life of the
+# process). A worker is therefore replaced once the expected peaks of the jobs it
+# ran add up to this, which bounds what a worker keeps to a few hundred megabytes.
+RECYCLE_AFTER_PEAK = 512 << 20
 # The scheduler wakes at least this often (memory may have been freed, retries fall due).
 SCHEDULER_TICK = 0.5
 
@@ -96,6 +99,7 @@ class JobEngine:
         time_limit: float | None = None,
         backoff_base: float = 1.0,
         memory_budget: int | None = None,
+        recycle_after: int = RECYCLE_AFTER_PEAK,
     ):
         self.data_dir = Path(data_dir)
         self._workers = workers if workers and workers > 0 else default_workers()
@@ -103,6 +107,7 @@ class JobEngine:
         self._time_limit = time_limit
         self._backoff_base = backoff_base
         self._memory_budget = memory_budget
+        self._recycle_after = recycle_after
 
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
@@ -772,8 +777,8 @@ class JobEngine:
         assert self._pool is not None
         with self._lock:
             self._assigned.pop(job_id, None)
-            peak = self._extra.get(job_id, _Extra()).peak or 0
-        self._pool.release(worker, recycle=peak > RECYCLE_AFTER_PEAK)
+            worker.load += self._extra.get(job_id, _Extra()).peak or 0
+        self._pool.release(worker, recycle=worker.load > self._recycle_after)
 
     def _on_worker_exit(self, worker: Worker, exitcode: int | None) -> None:
         job_id = worker.job_id

@@ -40,6 +40,7 @@ class Worker:
     deadline: float | None = None  # time.monotonic() after which the job is stopped
     kill_reason: str | None = None
     retire: bool = False  # exit once the current job is over
+    load: int = 0  # expected peak memory of the jobs it ran, added up (see RECYCLE_AFTER_PEAK)
     dead: bool = False
 
     @property
