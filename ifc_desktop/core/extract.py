@@ -200,6 +200,9 @@ class Extraction:
 
         self.reporter.start(STAGE_PROPERTIES)
         self._properties(elements)
+        # Every property set is now on its elements: the per-STEP-id caches would only add to the peak.
+        self._reader = PropertyReader()
+        self._pset_cache.clear()
 
         self.reporter.start(STAGE_PLACEMENTS)
         self._placements(elements, project.length_scale)
