@@ -64,13 +64,22 @@ class PropertyReader:
 
 
 def _read_property(prop: ifcopenshell.entity_instance) -> tuple[str, Any]:
-    # get_argument skips the bounds check of entity_instance.__getitem__: this is the hot loop.
+    # get_argument skips the bounds check of entity_instance.__getitem__: this is the hot loop,
+    # and the common case (a single value holding a plain str/float/int/bool) is written out.
     # Names and short texts repeat across thousands of elements: interning keeps one copy.
     ifc_class = prop.is_a()
-    name = _intern(prop.get_argument(0))
+    name = prop.get_argument(0)
+    if type(name) is str:
+        name = sys.intern(name)
     if ifc_class == "IfcPropertySingleValue":
         value = prop.get_argument(2)
-        return name, (_scalar(value.get_argument(0)) if value is not None else None)
+        if value is None:
+            return name, None
+        value = value.get_argument(0)
+        kind = type(value)
+        if kind is str:
+            return name, (sys.intern(value) if len(value) <= 64 else value)
+        return name, (value if kind in _PLAIN_TYPES else plain(value))
     if ifc_class in ("IfcPropertyEnumeratedValue", "IfcPropertyListValue"):
         values = prop.get_argument(2)
         return name, ([_scalar(v.get_argument(0)) for v in values] if values else None)
@@ -79,9 +88,12 @@ def _read_property(prop: ifcopenshell.entity_instance) -> tuple[str, Any]:
 
 
 def _read_quantity(quantity: ifcopenshell.entity_instance) -> tuple[str, Any]:
-    name = _intern(quantity.get_argument(0))
+    name = quantity.get_argument(0)
+    if type(name) is str:
+        name = sys.intern(name)
     if quantity.is_a() in _SIMPLE_QUANTITIES:
-        return name, _scalar(quantity.get_argument(3))
+        value = quantity.get_argument(3)
+        return name, (value if type(value) in _PLAIN_TYPES else _scalar(value))
     values = ifcopenshell.util.element.get_quantities([quantity])
     return name, plain(values.get(name))
 
@@ -105,7 +117,3 @@ def _scalar(value: Any) -> Any:
     if kind is str:
         return sys.intern(value) if len(value) <= 64 else value
     return value if kind in _PLAIN_TYPES else plain(value)
-
-
-def _intern(name: Any) -> Any:
-    return sys.intern(name) if type(name) is str else name
