@@ -10,6 +10,7 @@ helpers so their shape matches ``get_psets`` exactly.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import ifcopenshell
@@ -21,46 +22,66 @@ from .values import plain
 _NAME = 2  # IfcRoot.Name on property set definitions
 
 
+# Some exporters (Tekla, Revit) share one IfcProperty between many property sets,
+# others (ArchiCAD) write each property once. The per-STEP-id cache pays only for the
+# first kind: after a trial of this many properties, it is dropped when fewer than
+# MIN_HIT_RATE of them were repeats (on a 50k-element model it holds ~80 MB).
+CACHE_TRIAL = 4096
+MIN_HIT_RATE = 0.05
+
+
 class PropertyReader:
     def __init__(self) -> None:
-        self._properties: dict[int, tuple[str, Any]] = {}
-        self._quantities: dict[int, tuple[str, Any]] = {}
+        self._properties: dict[int, tuple[str, Any]] | None = {}
+        self._quantities: dict[int, tuple[str, Any]] | None = {}
+        self._lookups = 0
+        self._hits = 0
 
     def read(self, definition: ifcopenshell.entity_instance) -> tuple[str, str, dict[str, Any]] | None:
         """(name, kind, properties) of a property set definition, or None when it holds no properties."""
         ifc_class = definition.is_a()
         name = definition.get_argument(_NAME) or ""
         if ifc_class == "IfcPropertySet":
-            return name, KIND_PSET, self._read_properties(definition.get_argument(4))
+            return name, KIND_PSET, self._read_all(definition.get_argument(4), self._properties, _read_property)
         if ifc_class == "IfcElementQuantity":
-            return name, KIND_QTO, self._read_quantities(definition.get_argument(5))
+            return name, KIND_QTO, self._read_all(definition.get_argument(5), self._quantities, _read_quantity)
         if not definition.is_a("IfcPropertySetDefinition"):
             return None
         # Predefined property sets (door lining, window panel, ...) and IFC2X3 oddities.
         values = ifcopenshell.util.element.get_property_definition(definition) or {}
         return name, KIND_PSET, {key: plain(value) for key, value in values.items() if key != "id"}
 
-    def _read_properties(self, properties: Any) -> dict[str, Any]:
+    def _read_all(
+        self,
+        items: Any,
+        cache: dict[int, tuple[str, Any]] | None,
+        read_one: Callable[[ifcopenshell.entity_instance], tuple[str, Any]],
+    ) -> dict[str, Any]:
         result: dict[str, Any] = {}
-        cache = self._properties
-        for prop in properties or ():
-            key = prop.id()
+        if cache is None:
+            for item in items or ():
+                name, value = read_one(item)
+                result[name] = value
+            return result
+        hits = 0
+        for item in items or ():
+            key = item.id()
             entry = cache.get(key)
             if entry is None:
-                entry = cache[key] = _read_property(prop)
+                entry = cache[key] = read_one(item)
+            else:
+                hits += 1
             result[entry[0]] = entry[1]
+        self._count(len(result), hits)
         return result
 
-    def _read_quantities(self, quantities: Any) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        cache = self._quantities
-        for quantity in quantities or ():
-            key = quantity.id()
-            entry = cache.get(key)
-            if entry is None:
-                entry = cache[key] = _read_quantity(quantity)
-            result[entry[0]] = entry[1]
-        return result
+    def _count(self, lookups: int, hits: int) -> None:
+        if self._lookups >= CACHE_TRIAL:
+            return
+        self._lookups += lookups
+        self._hits += hits
+        if self._lookups >= CACHE_TRIAL and self._hits < MIN_HIT_RATE * self._lookups:
+            self._properties = self._quantities = None
 
 
 def _read_property(prop: ifcopenshell.entity_instance) -> tuple[str, Any]:
