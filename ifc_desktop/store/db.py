@@ -15,14 +15,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import URL
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported only where migrations run: import workers open the store
+# without migrating, and every megabyte of a worker's baseline counts per worker.
 
 DB_FILENAME = "history.sqlite"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -175,6 +177,8 @@ def alembic_config(connection: Connection | None = None, url: str | None = None)
     With ``connection`` the migrations run on it, inside its transaction. ``url`` is for
     development commands, e.g. ``command.revision(alembic_config(url=...), autogenerate=True)``.
     """
+    from alembic.config import Config
+
     config = Config()
     # ConfigParser interpolation: a literal % must be doubled.
     config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
@@ -187,10 +191,14 @@ def alembic_config(connection: Connection | None = None, url: str | None = None)
 
 @functools.cache
 def head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def current_revision(conn: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(conn).get_current_revision()
 
 
@@ -201,6 +209,9 @@ def migrate(engine: Engine, db_path: Path) -> None:
         current = current_revision(conn)
     if current == head:
         return
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
     known = {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
     if current is not None and current not in known:
         raise StoreError(
