@@ -20,6 +20,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import MB, SIZES, ensure_model_info, measure_best, measure_in_subprocess
+from ifc_desktop.store import Store
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,6 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         best = None
         for _ in range(args.repeat):
             data_dir = Path(tempfile.mkdtemp(prefix="ifc-bench-import-"))
+            Store.open(data_dir).close()  # the main process creates and migrates the store, as in the app
             try:
                 run = measure_in_subprocess("benchmarks.probes:full_import", str(model.path), str(data_dir))
             finally:

@@ -16,14 +16,15 @@ def open_only(path: str) -> dict[str, str]:
 
 
 def full_import(path: str, data_dir: str) -> dict:
-    """Check, parse, extract and save one file as a committed version, as a worker does."""
+    """Check, parse, extract and save one file as a committed version, as a worker does.
+
+    ``data_dir`` holds a store the caller has already created: migrations run in the
+    app's main process, never in a worker.
+    """
     import time
-    from pathlib import Path
 
     from ifc_desktop.jobs.task import ImportRequest, run_import
-    from ifc_desktop.store import Store
 
-    Store.open(Path(data_dir)).close()  # migrations are the app's start-up cost, not the import's
     started = time.perf_counter()
     outcome = run_import(ImportRequest(job_id=None, path=path, data_dir=data_dir, new_model=True))
     return {

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import ifcopenshell
-import ifcopenshell.util.element
 import ifcopenshell.util.unit
 
 from . import placement

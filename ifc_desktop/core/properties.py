@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import Any
 
 import ifcopenshell
-import ifcopenshell.util.element
 
 from .snapshot import KIND_PSET, KIND_QTO
 from .values import plain
@@ -48,7 +47,7 @@ class PropertyReader:
         if not definition.is_a("IfcPropertySetDefinition"):
             return None
         # Predefined property sets (door lining, window panel, ...) and IFC2X3 oddities.
-        values = ifcopenshell.util.element.get_property_definition(definition) or {}
+        values = _element_util().get_property_definition(definition) or {}
         return name, KIND_PSET, {key: plain(value) for key, value in values.items() if key != "id"}
 
     def _read_all(
@@ -104,7 +103,7 @@ def _read_property(prop: ifcopenshell.entity_instance) -> tuple[str, Any]:
     if ifc_class in ("IfcPropertyEnumeratedValue", "IfcPropertyListValue"):
         values = prop.get_argument(2)
         return name, ([_scalar(v.get_argument(0)) for v in values] if values else None)
-    values = ifcopenshell.util.element.get_properties([prop])
+    values = _element_util().get_properties([prop])
     return name, plain(values.get(name))
 
 
@@ -115,7 +114,7 @@ def _read_quantity(quantity: ifcopenshell.entity_instance) -> tuple[str, Any]:
     if quantity.is_a() in _SIMPLE_QUANTITIES:
         value = quantity.get_argument(3)
         return name, (value if type(value) in _PLAIN_TYPES else _scalar(value))
-    values = ifcopenshell.util.element.get_quantities([quantity])
+    values = _element_util().get_quantities([quantity])
     return name, plain(values.get(name))
 
 
@@ -138,3 +137,11 @@ def _scalar(value: Any) -> Any:
     if kind is str:
         return sys.intern(value) if len(value) <= 64 else value
     return value if kind in _PLAIN_TYPES else plain(value)
+
+
+def _element_util() -> Any:
+    """ifcopenshell's element helpers, for the rare property kinds; imported on first use
+    because they pull in geometry libraries (shapely) that every worker would carry."""
+    import ifcopenshell.util.element
+
+    return ifcopenshell.util.element
