@@ -14,7 +14,7 @@ from ifc_desktop.core.extract import extract
 from ifc_desktop.core.opener import prepare
 from ifc_desktop.core.progress import Progress, StageReporter
 from ifc_desktop.core.snapshot import SOURCE_TYPE, merged_psets
-from ifc_desktop.core.values import plain
+from ifc_desktop.core.values import digest, plain, properties_digest
 from ifc_desktop.jobs.task import STAGES
 
 from .conftest import sample, sample_files
@@ -204,3 +204,28 @@ def test_the_same_content_hashes_the_same_and_an_edit_changes_it(tmp_path):
     second = {e.global_id: e.content_hash for e in run_extract(edited, tmp_path).elements}
     changed = {gid for gid in first if first[gid] != second.get(gid)}
     assert changed == {wall.GlobalId}
+
+
+@pytest.mark.parametrize("name", ["ifc2x3_tekla2019_mini_project_steel.ifc", "ifc4_archicad20_fzk_haus.ifc"])
+def test_content_hash_is_the_digest_of_every_compared_field(name, tmp_path):
+    # The hash is written out for speed; it must stay the plain digest of the fields the diff relies on.
+    snapshot = run_extract(sample(name), tmp_path)
+    for element in snapshot.elements:
+        hashes = [properties_digest(p.name, p.kind, p.source, p.properties) for p in element.property_sets]
+        fields = [
+            element.ifc_class,
+            element.predefined_type,
+            element.name,
+            element.description,
+            element.object_type,
+            element.tag,
+            element.long_name,
+            element.type_class,
+            element.type_name,
+            element.container_global_id,
+            element.parent_global_id,
+            element.materials,
+            [[c.system, c.identification, c.name] for c in element.classifications],
+            sorted(hashes),
+        ]
+        assert element.content_hash == digest(fields), element.global_id

@@ -35,7 +35,7 @@ from .snapshot import (
     Snapshot,
     UnitInfo,
 )
-from .values import digest, plain, properties_digest
+from .values import element_hash, plain, properties_digest
 
 STAGE_OPEN = "Opening file"
 STAGE_PROJECT = "Reading project"
@@ -412,7 +412,7 @@ class Extraction:
 
         for i, element in enumerate(elements):
             element.property_sets = [pset for pset, _ in sets[i]]
-            element.content_hash = self._element_hash(element, [digest for _, digest in sets[i]])
+            element.content_hash = element_hash(element, [digest for _, digest in sets[i]])
             if i % 2048 == 0:
                 self.reporter.fraction(0.8 + 0.2 * i / max(len(elements), 1))
 
@@ -488,26 +488,6 @@ class Extraction:
             result = (pset, properties_digest(name, kind, source, properties))
         self._pset_cache[cache_key] = result
         return result
-
-    def _element_hash(self, element: Element, pset_hashes: list[str]) -> str:
-        return digest(
-            [
-                element.ifc_class,
-                element.predefined_type,
-                element.name,
-                element.description,
-                element.object_type,
-                element.tag,
-                element.long_name,
-                element.type_class,
-                element.type_name,
-                element.container_global_id,
-                element.parent_global_id,
-                element.materials,
-                [[c.system, c.identification, c.name] for c in element.classifications],
-                sorted(pset_hashes),
-            ]
-        )
 
     def _material_names(self, material: ifcopenshell.entity_instance) -> list[str]:
         key = material.id()

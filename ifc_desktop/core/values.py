@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ifcopenshell
+
+if TYPE_CHECKING:
+    from .snapshot import Element
 
 # Significant digits kept when hashing floats: below this is floating-point
 # noise from exporters, not a change anyone made.
@@ -88,3 +91,29 @@ def properties_digest(name: str, kind: str, source: str, properties: dict[str, A
         parts.append(key)
         parts.append(value)
     return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
+
+
+def element_hash(element: Element, pset_hashes: list[str]) -> str:
+    """The content hash of an element: everything extracted except STEP id, storey and placement.
+
+    Equal to ``digest`` of the same fields as a list, written out because it runs once
+    per element: every field is text or None, so ``canonical`` would only turn the
+    lists into tuples.
+    """
+    key = (
+        element.ifc_class,
+        element.predefined_type,
+        element.name,
+        element.description,
+        element.object_type,
+        element.tag,
+        element.long_name,
+        element.type_class,
+        element.type_name,
+        element.container_global_id,
+        element.parent_global_id,
+        tuple(element.materials),
+        tuple((c.system, c.identification, c.name) for c in element.classifications),
+        tuple(sorted(pset_hashes)),
+    )
+    return hashlib.blake2b(repr(key).encode("utf-8"), digest_size=16).hexdigest()
