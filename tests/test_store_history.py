@@ -241,3 +241,25 @@ def test_writes_use_begin_immediate(store: Store, tmp_path: Path) -> None:
             other.execute("ROLLBACK")
     finally:
         other.close()
+
+
+def test_an_import_worker_leaves_copying_the_log_to_the_main_process(tmp_path: Path):
+    from ifc_desktop.core.synthetic import write_model
+    from ifc_desktop.jobs.task import ImportRequest, run_import
+
+    data_dir = tmp_path / "data"
+    model = tmp_path / "große Datei.ifc"
+    write_model(model, elements=4000)  # a version of more pages than SQLite's auto-checkpoint size (1000)
+    with Store.open(data_dir) as main:  # the window (or CLI) keeps the history open, as the app does
+        database = main.db_path
+        before = database.stat().st_size
+        outcome = run_import(ImportRequest(job_id=None, path=str(model), data_dir=str(data_dir)))
+        assert database.stat().st_size == before, "the worker's commit did not copy the log into the database"
+        assert main.get_version(outcome.model_id).element_count == 4000  # committed and visible all the same
+        assert Path(f"{database}-wal").stat().st_size > 1000 * 4096
+
+        with main.write() as conn:  # the main process's next write copies the log
+            conn.exec_driver_sql("UPDATE models SET name = name")
+        assert database.stat().st_size > before
+    with sqlite3.connect(database) as conn:
+        assert conn.execute("SELECT count(*) FROM elements").fetchone()[0] == 4000

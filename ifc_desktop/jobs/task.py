@@ -76,7 +76,9 @@ def run_import(request: ImportRequest, progress: Callable[[Progress], None] | No
         reporter.start(STAGE_CHECK)
         size = check_readable(path)
         sha256 = file_sha256(path, lambda f: reporter.fraction(f))
-        store = Store.open(data_dir, migrate=False)
+        # The main process keeps the database open and writes to it: it copies the
+        # write-ahead log into the database, off the import's path.
+        store = Store.open(data_dir, migrate=False, checkpoint=False)
         if not request.new_model:
             existing = store.find_version_by_sha(sha256)
             if existing is not None:

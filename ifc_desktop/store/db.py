@@ -63,8 +63,14 @@ def _json_dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def create_store_engine(db_path: Path, *, busy_timeout: float = 60.0) -> Engine:
-    """An engine for ``db_path`` whose every connection has the pragmas this store relies on."""
+def create_store_engine(db_path: Path, *, busy_timeout: float = 60.0, checkpoint: bool = True) -> Engine:
+    """An engine for ``db_path`` whose every connection has the pragmas this store relies on.
+
+    With ``checkpoint=False`` a commit never copies the write-ahead log back into the
+    database file. Import workers open the store this way: copying a large version's
+    pages (about half a second for 50k elements) is then done by the main process's
+    next write, or when the last connection closes, instead of delaying the import.
+    """
     url = URL.create("sqlite", database=str(db_path))
     engine = create_engine(
         url,
@@ -88,6 +94,8 @@ def create_store_engine(db_path: Path, *, busy_timeout: float = 60.0) -> Engine:
             # 64 MB page cache (default 2 MB): saving a 50k-element version updates
             # several indexes at random places, which thrashes a small cache.
             cursor.execute("PRAGMA cache_size = -65536")
+            if not checkpoint:
+                cursor.execute("PRAGMA wal_autocheckpoint = 0")
         finally:
             cursor.close()
 

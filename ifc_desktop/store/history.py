@@ -38,12 +38,16 @@ class Store:
     # -- opening and connections -------------------------------------------------
 
     @classmethod
-    def open(cls, data_dir: Path, *, migrate: bool = True, busy_timeout: float = 60.0) -> Store:
+    def open(
+        cls, data_dir: Path, *, migrate: bool = True, busy_timeout: float = 60.0, checkpoint: bool = True
+    ) -> Store:
         """Open (and create, and migrate) the store in ``data_dir``.
 
         ``migrate=False`` is for worker processes opening a store the main process has
         already opened (and so migrated); it skips the schema check and the temp file sweep.
         ``busy_timeout`` is how long a writer waits for another writer, in seconds.
+        ``checkpoint=False`` leaves copying the write-ahead log into the database to the
+        other connections (see ``db.create_store_engine``).
 
         Raises ``StoreCorrupt`` naming the file when it is not a usable SQLite database
         (nothing is moved or deleted unless ``quarantine`` is called), and ``StoreError``
@@ -52,7 +56,7 @@ class Store:
         data_dir = Path(data_dir)
         data_dir.mkdir(parents=True, exist_ok=True)
         db_path = db.database_path(data_dir)
-        engine = db.create_store_engine(db_path, busy_timeout=busy_timeout)
+        engine = db.create_store_engine(db_path, busy_timeout=busy_timeout, checkpoint=checkpoint)
         try:
             db.check_opens(engine, db_path)
             if migrate:
