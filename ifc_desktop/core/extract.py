@@ -398,11 +398,12 @@ class Extraction:
             if definition is None or not related:
                 self._empty_relations += 1
                 continue
-            if definition.is_a("IfcPropertySetDefinitionSet"):
-                definitions = definition.wrappedValue
+            ifc_class = definition.is_a()
+            if ifc_class == "IfcPropertySetDefinitionSet":  # IFC4: several definitions in one relationship
+                parsed = [p for d in definition.wrappedValue if (p := self._pset(d, SOURCE_OCCURRENCE)) is not None]
             else:
-                definitions = (definition,)
-            parsed = [p for d in definitions if (p := self._pset(d, SOURCE_OCCURRENCE)) is not None]
+                pset = self._pset(definition, SOURCE_OCCURRENCE, ifc_class)
+                parsed = [pset] if pset is not None else []
             for obj in related:
                 i = index_of.get(obj.id())
                 if i is not None:  # psets of non-products (project, types) are not kept here
@@ -471,13 +472,15 @@ class Extraction:
             self._storey_memo[ancestor] = result
         return result
 
-    def _pset(self, definition: ifcopenshell.entity_instance, source: str) -> tuple[PropertySet, str] | None:
+    def _pset(
+        self, definition: ifcopenshell.entity_instance, source: str, ifc_class: str | None = None
+    ) -> tuple[PropertySet, str] | None:
         """A property set and its content hash, read once per definition and source."""
         cache_key = (definition.id(), source)
         if cache_key in self._pset_cache:
             return self._pset_cache[cache_key]
         try:
-            read = self._reader.read(definition)
+            read = self._reader.read(definition, ifc_class)
         except Exception:
             read = None
             self.warnings.append(f"A property set ({_text(definition[2])!r}) could not be read and was skipped.")

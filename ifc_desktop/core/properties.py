@@ -36,9 +36,15 @@ class PropertyReader:
         self._lookups = 0
         self._hits = 0
 
-    def read(self, definition: ifcopenshell.entity_instance) -> tuple[str, str, dict[str, Any]] | None:
-        """(name, kind, properties) of a property set definition, or None when it holds no properties."""
-        ifc_class = definition.is_a()
+    def read(
+        self, definition: ifcopenshell.entity_instance, ifc_class: str | None = None
+    ) -> tuple[str, str, dict[str, Any]] | None:
+        """(name, kind, properties) of a property set definition, or None when it holds no properties.
+
+        ``ifc_class`` is the definition's class when the caller already asked for it.
+        """
+        if ifc_class is None:
+            ifc_class = definition.is_a()
         name = definition.get_argument(_NAME) or ""
         if ifc_class == "IfcPropertySet":
             return name, KIND_PSET, self._read_all(definition.get_argument(4), self._properties, _read_property)
