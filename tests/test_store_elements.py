@@ -205,3 +205,23 @@ def test_garbage_collector_is_running_again_after_bulk_work(store: Store, tmp_pa
     with pytest.raises(KeyError):
         save(store, tmp_path, snapshot, "other.ifc")
     assert gc.isenabled()
+
+
+@pytest.mark.parametrize("sort_keys", [False, True])
+def test_the_stores_json_encoder_writes_what_the_standard_encoder_writes(sort_keys):
+    import json
+
+    from ifc_desktop.store.rows import compact_json_encoder
+
+    encode = compact_json_encoder(sort_keys=sort_keys)
+    values = [
+        {"Name": "Tür ⌀ 90", "Width": 0.9, "Count": 3, "IsExternal": True, "Note": None},
+        {"z": [1, [2.5, "x"], {"b": 1, "a": "\u2028\"quoted\"\\"}], "a": -0.0, "e": 1e-300, "i": float("inf")},
+        ["list", 1, 2.0, None, False],
+        "plain text",
+        12.345678901234567,
+        {},
+    ]
+    for value in values:
+        expected = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys)
+        assert encode(value) == expected
