@@ -25,10 +25,14 @@ def full_import(path: str, data_dir: str) -> dict:
 
     from ifc_desktop.jobs.task import ImportRequest, run_import
 
+    retained: list = []  # as a worker does, the parsed file is destroyed once the outcome is known
+    request = ImportRequest(job_id=None, path=path, data_dir=data_dir, new_model=True)
     started = time.perf_counter()
-    outcome = run_import(ImportRequest(job_id=None, path=path, data_dir=data_dir, new_model=True))
+    outcome = run_import(request, retain=retained.append)
+    seconds = time.perf_counter() - started
+    retained.clear()
     return {
-        "seconds": time.perf_counter() - started,
+        "seconds": seconds,
         "elements": outcome.element_count,
         "stages": outcome.stage_durations,
     }

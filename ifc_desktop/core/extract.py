@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -122,10 +122,22 @@ def _line_and_column(path: Path, offset: int) -> tuple[int, int]:
     return line, offset - last_newline
 
 
-def extract(prepared: PreparedFile, reporter: StageReporter, *, source_name: str | None = None) -> Snapshot:
-    """Open ``prepared`` and extract everything a version keeps."""
+def extract(
+    prepared: PreparedFile,
+    reporter: StageReporter,
+    *,
+    source_name: str | None = None,
+    retain: Callable[[ifcopenshell.file], None] | None = None,
+) -> Snapshot:
+    """Open ``prepared`` and extract everything a version keeps.
+
+    ``retain`` receives the opened file, so the caller chooses when it is destroyed:
+    that takes a while for a large file (about 0.45 s at 100 MB, holding the GIL).
+    """
     reporter.start(STAGE_OPEN)
     ifc = open_ifc(prepared)
+    if retain is not None:
+        retain(ifc)
     try:
         with gc_paused():
             return Extraction(ifc, prepared, reporter, source_name or prepared.original.name).run()

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..core.errors import ImportFailure, as_import_failure
 from ..core.progress import Progress, StageReporter
@@ -60,8 +61,17 @@ class ImportOutcome:
     stage_durations: dict[str, float] = field(default_factory=dict)
 
 
-def run_import(request: ImportRequest, progress: Callable[[Progress], None] | None = None) -> ImportOutcome:
-    """Import one file as a version. Raises ``ImportFailure`` (permanent or transient)."""
+def run_import(
+    request: ImportRequest,
+    progress: Callable[[Progress], None] | None = None,
+    *,
+    retain: Callable[[Any], None] | None = None,
+) -> ImportOutcome:
+    """Import one file as a version. Raises ``ImportFailure`` (permanent or transient).
+
+    ``retain`` receives the parsed file (see ``extract``): a worker destroys it only
+    after it has reported the outcome.
+    """
     from ..core.extract import extract
     from ..core.opener import check_readable, prepare
     from ..store import Store
@@ -88,7 +98,7 @@ def run_import(request: ImportRequest, progress: Callable[[Progress], None] | No
         source_copy = _BackgroundCopy(store, path, sha256)
         try:
             prepared = prepare(path, data_dir / TEMP_FOLDER)
-            snapshot = extract(prepared, reporter, source_name=path.name)
+            snapshot = extract(prepared, reporter, source_name=path.name, retain=retain)
         finally:
             source_copy.join()
         reporter.start(STAGE_SAVE)

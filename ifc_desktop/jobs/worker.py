@@ -101,14 +101,17 @@ def _run_one(conn: Connection, data_dir: str, job_id: int, request: Any, run_imp
             except (OSError, EOFError) as error:
                 raise _ParentGone from error
 
+        retained: list[Any] = []
         try:
-            outcome = run_import(request, report)
+            outcome = run_import(request, report, retain=retained.append)
         except Exception as error:
             failure = as_import_failure(error)
             details = failure.details or describe_exception(error)
             conn.send(("failed", job_id, failure.message, details, failure.permanent))
         else:
             conn.send(("done", job_id, outcome))
+        # Destroying a large parsed file takes a while: the outcome is out before it starts.
+        retained.clear()
     finally:
         lock.release()
 
