@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 # Significant digits kept when hashing floats: below this is floating-point
 # noise from exporters, not a change anyone made.
 HASH_DIGITS = 9
+_HASH_FORMAT = f".{HASH_DIGITS}g"
 
 
 def plain(value: Any) -> Any:
@@ -43,9 +44,7 @@ def canonical(value: Any) -> Any:
     """``value`` as nested tuples with sorted keys and floats rounded to ``HASH_DIGITS`` digits."""
     kind = type(value)
     if kind is float:
-        if math.isnan(value) or math.isinf(value):
-            return repr(value)
-        return float(f"{value:.{HASH_DIGITS}g}")
+        return float(format(value, _HASH_FORMAT)) if math.isfinite(value) else repr(value)
     if kind is dict:
         return tuple(
             sorted(
@@ -85,11 +84,14 @@ def properties_digest(name: str, kind: str, source: str, properties: dict[str, A
     except TypeError:  # a property without a name next to named ones
         return digest([name, kind, source, properties])
     parts: list[Any] = [name, kind, source]
+    isfinite = math.isfinite
     for key, value in items:
-        if type(value) not in _EXACT:  # floats are rounded, containers walked
+        value_kind = type(value)
+        if value_kind is float:  # canonical() written out for the most common non-text value
+            value = float(format(value, _HASH_FORMAT)) if isfinite(value) else repr(value)
+        elif value_kind not in _EXACT:  # containers walked
             value = canonical(value)
-        parts.append(key)
-        parts.append(value)
+        parts += (key, value)
     return hashlib.blake2b(repr(parts).encode("utf-8"), digest_size=16).hexdigest()
 
 
