@@ -194,6 +194,7 @@ class Extraction:
         self._classification_cache: dict[int, Classification] = {}
         self._empty_relations = 0
         self._storey_memo: dict[int, int | None] = {}
+        self._type_infos: dict[int, tuple[str | None, str, str | None]] = {}
 
     # -- stages --------------------------------------------------------------------
 
@@ -357,9 +358,7 @@ class Extraction:
             )
             element_type = self.type_of.get(step_id)
             if element_type is not None:
-                element.type_global_id = _text(element_type.get_argument(_GLOBAL_ID))
-                element.type_class = element_type.is_a()
-                element.type_name = _text(element_type.get_argument(_NAME))
+                element.type_global_id, element.type_class, element.type_name = self._type_info(element_type)
             parent = self.parent_of.get(step_id)
             container = self.container_of.get(step_id)
             element.parent_global_id = _gid(parent, gid_of, self.ifc)
@@ -457,6 +456,18 @@ class Extraction:
             )
             self._attribute_index[ifc_class] = cached
         return cached
+
+    def _type_info(self, element_type: ifcopenshell.entity_instance) -> tuple[str | None, str, str | None]:
+        """GlobalId, class and name of a type object, read once per type (types have many elements)."""
+        key = element_type.id()
+        info = self._type_infos.get(key)
+        if info is None:
+            info = self._type_infos[key] = (
+                _text(element_type.get_argument(_GLOBAL_ID)),
+                element_type.is_a(),
+                _text(element_type.get_argument(_NAME)),
+            )
+        return info
 
     def _storey_of(self, step_id: int, ifc_class: str) -> int | None:
         """Nearest building storey up the containment/aggregation chain (memoised per ancestor)."""
