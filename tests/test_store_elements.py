@@ -216,7 +216,7 @@ def test_the_stores_json_encoder_writes_what_the_standard_encoder_writes(sort_ke
     encode = compact_json_encoder(sort_keys=sort_keys)
     values = [
         {"Name": "Tür ⌀ 90", "Width": 0.9, "Count": 3, "IsExternal": True, "Note": None},
-        {"z": [1, [2.5, "x"], {"b": 1, "a": "\u2028\"quoted\"\\"}], "a": -0.0, "e": 1e-300, "i": float("inf")},
+        {"z": [1, [2.5, "x"], {"b": 1, "a": '\u2028"quoted"\\'}], "a": -0.0, "e": 1e-300, "i": float("inf")},
         ["list", 1, 2.0, None, False],
         "plain text",
         12.345678901234567,
