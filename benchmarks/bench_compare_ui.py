@@ -33,6 +33,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.bench_diff import build_version, edit_version, snapshot
+from benchmarks.stall_meter import StallMeter, pump
 
 TICK_MS = 5
 
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     if not os.environ.get("DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-    from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+    from PySide6.QtCore import Qt
 
     from ifc_desktop.app import create_window
     from ifc_desktop.core.diff_result import CHANGED, REMOVED
@@ -78,44 +79,25 @@ def main(argv: list[str] | None = None) -> int:
         window.show()
         window.start([])
 
-        clock = QElapsedTimer()
-        gaps: list[float] = []
-        last = [0.0]
+        meter = StallMeter(TICK_MS)
 
-        def tick() -> None:
-            now = clock.nsecsElapsed() / 1e6
-            gaps.append(now - last[0])
-            last[0] = now
-
-        timer = QTimer()
-        timer.setInterval(TICK_MS)
-        timer.setTimerType(Qt.TimerType.PreciseTimer)
-        timer.timeout.connect(tick)
-
-        def pump(until: Callable[[], bool], timeout: float = 300) -> None:
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                app.processEvents()
-                if until():
-                    return
-                time.sleep(0.001)
-            raise TimeoutError("step did not finish")
+        def wait_for(until: Callable[[], bool], timeout: float = 300) -> None:
+            if not pump(app, until, timeout):
+                raise TimeoutError("step did not finish")
 
         def step(label: str, action: Callable[[], None], until: Callable[[], bool] = lambda: True) -> None:
-            gaps.clear()
-            last[0] = clock.nsecsElapsed() / 1e6
+            meter.reset()
             started = time.perf_counter()
             action()
-            pump(until)
+            wait_for(until)
             seconds = time.perf_counter() - started
             settle = time.perf_counter() + 0.03  # the ticks that waited behind the last of it
-            pump(lambda: time.perf_counter() > settle)
-            stall = max(0.0, max(gaps, default=0.0) - TICK_MS)
-            print(f"{label:<44} {seconds:7.3f} s   longest stall {stall:6.1f} ms   ({len(gaps)} ticks)")
+            wait_for(lambda: time.perf_counter() > settle)
+            stall = meter.longest_stall()
+            print(f"{label:<44} {seconds:7.3f} s   longest stall {stall:6.1f} ms   ({len(meter.gaps)} ticks)")
 
-        pump(lambda: window._jobs_known and window._models_known, 60)
-        clock.start()
-        timer.start()
+        wait_for(lambda: window._jobs_known and window._models_known, 60)
+        meter.start()
         history = window.history_panel
         panel = window.compare_panel
 
@@ -150,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
             lambda: panel.export("xlsx", str(Path(folder) / "changes.xlsx")),
             lambda: len(exported) == 2,
         )
-        timer.stop()
+        meter.stop()
         window.shutdown()
         window.close()
     return 0

@@ -31,6 +31,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import MB, REPO_ROOT, SIZES, ensure_model
+from benchmarks.stall_meter import StallMeter, pump
 
 TICK_MS = 5
 
@@ -51,7 +52,7 @@ window.shutdown()
 
 
 def measure_stalls(size_name: str, workers: int) -> None:
-    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtCore import QTimer
 
     from ifc_desktop.app import create_window
     from ifc_desktop.ui.settings import AppSettings
@@ -69,32 +70,9 @@ def measure_stalls(size_name: str, workers: int) -> None:
         window.show()
         window.start([])
 
-        clock = QElapsedTimer()
-        gaps: list[float] = []
-        last = [0.0]
-
-        def tick() -> None:
-            now = clock.nsecsElapsed() / 1e6
-            gaps.append(now - last[0])
-            last[0] = now
-
-        timer = QTimer()
-        timer.setInterval(TICK_MS)
-        timer.timeout.connect(tick)
-
-        def pump(until, timeout: float) -> bool:
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                app.processEvents()
-                if until():
-                    return True
-                time.sleep(0.001)
-            return False
-
-        pump(lambda: window._jobs_known and window._models_known, 60)
-        clock.start()
-        last[0] = 0.0
-        timer.start()
+        meter = StallMeter(TICK_MS)
+        pump(app, lambda: window._jobs_known and window._models_known, 60)
+        meter.start()
         started = time.monotonic()
 
         # The event loop runs for real (app.exec-like) through QEventLoop.
@@ -115,27 +93,26 @@ def measure_stalls(size_name: str, workers: int) -> None:
         window.import_paths([str(p) for p in paths])
         loop.exec()
         import_seconds = time.monotonic() - started
-        import_gaps = list(gaps)
+        import_gaps = list(meter.gaps)
         states = [str(getattr(j.state, "value", j.state)) for j in window.job_model.jobs()]
 
         # Browsing the big model: open its spatial tree, a class, and a search.
-        gaps.clear()
-        last[0] = clock.nsecsElapsed() / 1e6
+        meter.reset()
         browse_started = time.monotonic()
-        pump(lambda: len(window.model_list.models()) >= 1, 30)
+        pump(app, lambda: len(window.model_list.models()) >= 1, 30)
         window.show_tab(1)
         panel = window.elements_panel
-        pump(lambda: panel.tree_model is not None and not panel.tree_model.is_loading(), 60)
+        pump(app, lambda: panel.tree_model is not None and not panel.tree_model.is_loading(), 60)
         panel.set_mode("classes")
-        pump(lambda: panel.tree_model.rowCount() > 0 and not panel.tree_model.is_loading(), 60)
+        pump(app, lambda: panel.tree_model.rowCount() > 0 and not panel.tree_model.is_loading(), 60)
         first = panel.tree_model.index(0, 0)
         panel.tree.expand(first)
-        pump(lambda: panel.tree_model.rowCount(first) > 0, 60)
+        pump(app, lambda: panel.tree_model.rowCount(first) > 0, 60)
         panel.search.setText("Wall")
-        pump(lambda: panel.tree_model.loaded_rows() != [] and not panel.tree_model.is_loading(), 60)
+        pump(app, lambda: panel.tree_model.loaded_rows() != [] and not panel.tree_model.is_loading(), 60)
         browse_seconds = time.monotonic() - browse_started
-        browse_gaps = list(gaps)
-        timer.stop()
+        browse_gaps = list(meter.gaps)
+        meter.stop()
         checker.stop()
         window.shutdown()
         window.close()
