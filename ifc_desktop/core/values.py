@@ -96,7 +96,9 @@ def properties_digest(name: str, kind: str, source: str, properties: dict[str, A
 
 
 def element_hash(element: Element, pset_hashes: list[str]) -> str:
-    """The content hash of an element: everything extracted except STEP id, storey and placement.
+    """The content hash of an element: attributes, type class and name, container, parent,
+    materials, classifications and property sets (GlobalIds, STEP ids, storey and
+    placement are left out: the diff matches or compares those itself).
 
     Equal to ``digest`` of the same fields as a list, written out because it runs once
     per element: every field is text or None, so ``canonical`` would only turn the
