@@ -229,3 +229,32 @@ def test_content_hash_is_the_digest_of_every_compared_field(name, tmp_path):
             sorted(hashes),
         ]
         assert element.content_hash == digest(fields), element.global_id
+
+
+DEFINITION_SET_MODEL = """ISO-10303-21;
+HEADER;
+FILE_DESCRIPTION(('ViewDefinition [CoordinationView]'),'2;1');
+FILE_NAME('definition set.ifc','2024-01-01T00:00:00',(''),(''),'','','');
+FILE_SCHEMA(('IFC4'));
+ENDSEC;
+DATA;
+#1=IFCPROJECT('0YvctVUKr0kugbFTf53O9L',$,'p',$,$,$,$,$,$);
+#2=IFCWALL('1YvctVUKr0kugbFTf53O9L',$,'w',$,$,$,$,$,$);
+#3=IFCPROPERTYSINGLEVALUE('x',$,IFCLABEL('1'),$);
+#4=IFCPROPERTYSINGLEVALUE('y',$,IFCLENGTHMEASURE(2.5),$);
+#5=IFCPROPERTYSET('2YvctVUKr0kugbFTf53O9L',$,'A',$,(#3));
+#6=IFCPROPERTYSET('3YvctVUKr0kugbFTf53O9L',$,'B',$,(#4));
+#7=IFCRELDEFINESBYPROPERTIES('0ZvctVUKr0kugbFTf53O9L',$,$,$,(#2),IFCPROPERTYSETDEFINITIONSET((#5,#6)));
+ENDSEC;
+END-ISO-10303-21;
+"""
+
+
+def test_property_sets_given_together_in_one_relationship_are_all_read(tmp_path):
+    # IFC4 lets one IfcRelDefinesByProperties carry several sets (IfcPropertySetDefinitionSet).
+    path = tmp_path / "Definitionsmenge ü.ifc"
+    path.write_text(DEFINITION_SET_MODEL, encoding="ascii")
+    snapshot = run_extract(path, tmp_path)
+    (wall,) = [e for e in snapshot.elements if e.ifc_class == "IfcWall"]
+    assert merged_psets(wall.property_sets) == {"A": {"x": "1"}, "B": {"y": 2.5}}
+    assert merged_psets(wall.property_sets) == reference_psets(ifcopenshell.open(str(path)).by_type("IfcWall")[0])
