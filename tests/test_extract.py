@@ -257,4 +257,5 @@ def test_property_sets_given_together_in_one_relationship_are_all_read(tmp_path)
     snapshot = run_extract(path, tmp_path)
     (wall,) = [e for e in snapshot.elements if e.ifc_class == "IfcWall"]
     assert merged_psets(wall.property_sets) == {"A": {"x": "1"}, "B": {"y": 2.5}}
-    assert merged_psets(wall.property_sets) == reference_psets(ifcopenshell.open(str(path)).by_type("IfcWall")[0])
+    reference = ifcopenshell.open(str(path))  # kept in a name: its entities do not keep it alive
+    assert merged_psets(wall.property_sets) == reference_psets(reference.by_type("IfcWall")[0])
