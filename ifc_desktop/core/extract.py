@@ -212,9 +212,6 @@ class Extraction:
 
         self.reporter.start(STAGE_PROPERTIES)
         self._properties(elements)
-        # Every property set is now on its elements: the per-STEP-id caches would only add to the peak.
-        self._reader = PropertyReader()
-        self._pset_cache.clear()
 
         self.reporter.start(STAGE_PLACEMENTS)
         self._placements(elements, project.length_scale)
@@ -427,6 +424,9 @@ class Extraction:
             element.content_hash = element_hash(element, [digest for _, digest in sets[i]])
             if i % 2048 == 0:
                 self.reporter.fraction(0.8 + 0.2 * i / max(len(elements), 1))
+        # Every property set is now on its elements: the per-STEP-id caches would only add to the peak.
+        self._pset_cache.clear()
+        self._reader = PropertyReader()
 
     def _placements(self, elements: list[Element], length_scale: float) -> None:
         total = max(len(elements), 1)

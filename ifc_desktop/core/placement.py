@@ -100,7 +100,7 @@ def axis_placement(placement: ifcopenshell.entity_instance | None) -> Matrix | N
         axis = placement.get_argument(1)
         ref = placement.get_argument(2)
         if axis is None and ref is None:  # most placements: a plain translation
-            return (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0, *origin)
+            return (*IDENTITY[:9], *origin)
         z = _unit(tuple(axis.get_argument(0))) if axis is not None else (0.0, 0.0, 1.0)
         if z is None:
             return None

@@ -1,7 +1,8 @@
 """Property and quantity sets, read the way ``ifcopenshell.util.element.get_psets`` reads them.
 
-Exporters share IfcProperty and IfcPropertySet instances between many
-elements, so each one is read once and cached by STEP id. Single, enumerated
+Exporters share IfcPropertySet instances between many elements, and some share
+IfcProperty instances between sets, so those are read once and cached by STEP
+id (the property cache only while it pays, see ``CACHE_TRIAL``). Single, enumerated
 and list values (nearly all of them) are read directly by attribute position;
 the rare bounded, table and complex values go through ifcopenshell's own
 helpers so their shape matches ``get_psets`` exactly.
@@ -91,22 +92,12 @@ class PropertyReader:
 
 
 def _read_property(prop: ifcopenshell.entity_instance) -> tuple[str, Any]:
-    # get_argument skips the bounds check of entity_instance.__getitem__: this is the hot loop,
-    # and the common case (a single value holding a plain str/float/int/bool) is written out.
-    # Names and short texts repeat across thousands of elements: interning keeps one copy.
+    # get_argument skips the bounds check of entity_instance.__getitem__: this is the hot loop.
     ifc_class = prop.is_a()
-    name = prop.get_argument(0)
-    if type(name) is str:
-        name = sys.intern(name)
+    name = _scalar(prop.get_argument(0))
     if ifc_class == "IfcPropertySingleValue":
         value = prop.get_argument(2)
-        if value is None:
-            return name, None
-        value = value.get_argument(0)
-        kind = type(value)
-        if kind is str:
-            return name, (sys.intern(value) if len(value) <= 64 else value)
-        return name, (value if kind in _PLAIN_TYPES else plain(value))
+        return name, (_scalar(value.get_argument(0)) if value is not None else None)
     if ifc_class in ("IfcPropertyEnumeratedValue", "IfcPropertyListValue"):
         values = prop.get_argument(2)
         return name, ([_scalar(v.get_argument(0)) for v in values] if values else None)
@@ -115,12 +106,9 @@ def _read_property(prop: ifcopenshell.entity_instance) -> tuple[str, Any]:
 
 
 def _read_quantity(quantity: ifcopenshell.entity_instance) -> tuple[str, Any]:
-    name = quantity.get_argument(0)
-    if type(name) is str:
-        name = sys.intern(name)
+    name = _scalar(quantity.get_argument(0))
     if quantity.is_a() in _SIMPLE_QUANTITIES:
-        value = quantity.get_argument(3)
-        return name, (value if type(value) in _PLAIN_TYPES else _scalar(value))
+        return name, _scalar(quantity.get_argument(3))
     values = _element_util().get_quantities([quantity])
     return name, plain(values.get(name))
 
@@ -140,6 +128,7 @@ _PLAIN_TYPES = (str, float, int, bool, type(None))
 
 
 def _scalar(value: Any) -> Any:
+    """A plain value; names and short texts repeat across thousands of elements, so they are interned."""
     kind = type(value)
     if kind is str:
         return sys.intern(value) if len(value) <= 64 else value

@@ -44,7 +44,7 @@ def canonical(value: Any) -> Any:
     """``value`` as nested tuples with sorted keys and floats rounded to ``HASH_DIGITS`` digits."""
     kind = type(value)
     if kind is float:
-        return float(format(value, _HASH_FORMAT)) if math.isfinite(value) else repr(value)
+        return _hashable_float(value)
     if kind is dict:
         return tuple(
             sorted(
@@ -58,6 +58,11 @@ def canonical(value: Any) -> Any:
 
 
 _EXACT = (str, int, bool, type(None))
+
+
+def _hashable_float(value: float) -> float | str:
+    """``value`` rounded to ``HASH_DIGITS`` significant digits; NaN and infinities as text."""
+    return float(format(value, _HASH_FORMAT)) if math.isfinite(value) else repr(value)
 
 
 def _first(pair: tuple[str, Any]) -> str:
@@ -84,11 +89,10 @@ def properties_digest(name: str, kind: str, source: str, properties: dict[str, A
     except TypeError:  # a property without a name next to named ones
         return digest([name, kind, source, properties])
     parts: list[Any] = [name, kind, source]
-    isfinite = math.isfinite
     for key, value in items:
         value_kind = type(value)
-        if value_kind is float:  # canonical() written out for the most common non-text value
-            value = float(format(value, _HASH_FORMAT)) if isfinite(value) else repr(value)
+        if value_kind is float:  # the most common value that is not kept as it is
+            value = _hashable_float(value)
         elif value_kind not in _EXACT:  # containers walked
             value = canonical(value)
         parts += (key, value)
