@@ -12,7 +12,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QMenu,
@@ -76,10 +75,7 @@ class ElementDetailsPanel(QWidget):
         content_layout.addWidget(self.title)
         content_layout.addWidget(self.subtitle)
         content_layout.addSpacing(6)
-        tree_row = QHBoxLayout()
-        tree_row.setContentsMargins(0, 0, 0, 0)
-        tree_row.addWidget(self.tree)
-        content_layout.addLayout(tree_row, 1)
+        content_layout.addWidget(self.tree, 1)
 
         self.stack = QStackedLayout(self)
         self.stack.addWidget(self.placeholder)
@@ -165,14 +161,8 @@ class ElementDetailsPanel(QWidget):
                         item.setForeground(1, QBrush(QColor(theme.MUTED)))
                         item.setToolTip(1, "Type value, overridden by the element" if overridden else f"{FROM_TYPE}")
                         item.setData(0, Qt.ItemDataRole.UserRole, "type")
-                pset_item.setExpanded(True)
-            header.setExpanded(True)
-        self.tree.expandToDepth(0)
-        for i in range(self.tree.topLevelItemCount()):
-            top = self.tree.topLevelItem(i)
-            top.setExpanded(True)
-            for j in range(top.childCount()):
-                top.child(j).setExpanded(True)
+        # Sections and the property sets in them open; the values are the deepest level.
+        self.tree.expandToDepth(1)
         self.stack.setCurrentIndex(1)
 
     def inherited_items(self) -> list[QTreeWidgetItem]:
