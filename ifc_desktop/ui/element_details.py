@@ -6,6 +6,7 @@ with "(from type)", and a type value the occurrence overrides is struck out.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
     QLabel,
+    QLayout,
     QMenu,
     QStackedLayout,
     QTreeWidget,
@@ -43,6 +45,36 @@ def attribute_rows(element: Any, *, with_global_id: bool = True) -> list[tuple[s
     return [(label, value) for label, value in rows if value not in (None, "")]
 
 
+def details_pages(
+    owner: QWidget, placeholder: QLabel, heading: Sequence[QWidget | QLayout], tree: QTreeWidget
+) -> QStackedLayout:
+    """A details panel's two pages: the placeholder, and the heading lines above the tree."""
+    content = QWidget()
+    layout = QVBoxLayout(content)
+    layout.setContentsMargins(12, 10, 12, 0)
+    layout.setSpacing(2)
+    for part in heading:
+        if isinstance(part, QLayout):
+            layout.addLayout(part)
+        else:
+            layout.addWidget(part)
+    layout.addSpacing(6)
+    layout.addWidget(tree, 1)
+    stack = QStackedLayout(owner)
+    stack.addWidget(placeholder)
+    stack.addWidget(content)
+    return stack
+
+
+def section_item(tree: QTreeWidget, title: str, font: QFont) -> QTreeWidgetItem:
+    """A top-level heading row across every column; it is not selected, so copying skips it."""
+    item = QTreeWidgetItem(tree, [title])
+    item.setFont(0, font)
+    item.setFirstColumnSpanned(True)
+    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsSelectable)
+    return item
+
+
 class ElementDetailsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -68,18 +100,7 @@ class ElementDetailsPanel(QWidget):
         self.placeholder = QLabel("Select an element to see its properties.", objectName="hint")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
-        content = QWidget()
-        content_layout = QVBoxLayout(content)
-        content_layout.setContentsMargins(12, 10, 12, 0)
-        content_layout.setSpacing(2)
-        content_layout.addWidget(self.title)
-        content_layout.addWidget(self.subtitle)
-        content_layout.addSpacing(6)
-        content_layout.addWidget(self.tree, 1)
-
-        self.stack = QStackedLayout(self)
-        self.stack.addWidget(self.placeholder)
-        self.stack.addWidget(content)
+        self.stack = details_pages(self, self.placeholder, [self.title, self.subtitle], self.tree)
 
         self._section_font = QFont()
         self._section_font.setWeight(QFont.Weight.DemiBold)
@@ -177,11 +198,7 @@ class ElementDetailsPanel(QWidget):
         return found
 
     def _section(self, label: str) -> QTreeWidgetItem:
-        item = QTreeWidgetItem(self.tree, [label, ""])
-        item.setFont(0, self._section_font)
-        item.setFirstColumnSpanned(True)
-        item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsSelectable)
-        return item
+        return section_item(self.tree, label, self._section_font)
 
     def _row(self, parent: QTreeWidgetItem, label: str, value: Any) -> QTreeWidgetItem:
         item = QTreeWidgetItem(parent, [label, format_value(value)])
