@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSizePolicy,
-    QSplitter,
     QStackedWidget,
     QTableView,
     QToolButton,
@@ -60,7 +59,7 @@ from .compare_models import (
 from .compare_summary import CompareSummary
 from .executor import SerialExecutor, Task, long_lived_results
 from .formatting import format_count, format_duration
-from .widgets import NoticeBar, flat_button
+from .widgets import NoticeBar, flat_button, pane_splitter
 
 PAGE_BUSY, PAGE_RESULT, PAGE_FAILED = range(3)
 SEARCH_DELAY_MS = 200
@@ -260,14 +259,9 @@ class ComparePanel(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
 
         self.details = ChangeDetailsPanel()
-        self.table_splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.table_splitter.setObjectName("compareTableSplitter")
-        self.table_splitter.addWidget(self.table)
-        self.table_splitter.addWidget(self.details)
-        self.table_splitter.setStretchFactor(0, 3)
-        self.table_splitter.setStretchFactor(1, 2)
-        self.table_splitter.setChildrenCollapsible(False)
-        self.table_splitter.setHandleWidth(1)
+        self.table_splitter = pane_splitter(
+            Qt.Orientation.Horizontal, "compareTableSplitter", self.table, self.details, (3, 2)
+        )
 
         self.empty_label = QLabel("", objectName="hint")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -283,14 +277,8 @@ class ComparePanel(QWidget):
         lower_layout.addWidget(self.table_splitter, 1)
         lower_layout.addWidget(self.empty_label, 1)
 
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.setObjectName("compareSplitter")
-        self.splitter.addWidget(self.summary)
-        self.splitter.addWidget(lower)
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.setHandleWidth(1)
+        # The summary keeps its height; the table takes what the window gains.
+        self.splitter = pane_splitter(Qt.Orientation.Vertical, "compareSplitter", self.summary, lower, (0, 1))
         self.splitter.setSizes([230, 480])
 
         notice_holder = QWidget()

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMenu,
-    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -28,7 +27,7 @@ from PySide6.QtWidgets import (
 from . import theme
 from .compare_models import ChangeCountsDelegate, CountsRole
 from .formatting import format_count, format_datetime, format_size
-from .widgets import flat_button
+from .widgets import flat_button, pane_splitter
 
 COLUMNS = ("Version", "Imported", "Source file", "Application", "Elements", "Changes", "Warnings")
 COL_VERSION, COL_DATE, COL_SOURCE, COL_APP, COL_ELEMENTS, COL_CHANGES, COL_WARNINGS = range(len(COLUMNS))
@@ -254,14 +253,7 @@ class HistoryPanel(QWidget):
         top_layout.addWidget(self.table, 1)
         top_layout.addWidget(self.detail)
 
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.setObjectName("historySplitter")
-        self.splitter.addWidget(top)
-        self.splitter.addWidget(activity_box)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.setHandleWidth(1)
+        self.splitter = pane_splitter(Qt.Orientation.Vertical, "historySplitter", top, activity_box, (3, 1))
 
         self.placeholder = QLabel("Select a model to see its versions.", objectName="hint")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
