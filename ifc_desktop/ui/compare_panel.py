@@ -311,7 +311,7 @@ class ComparePanel(QWidget):
         cached = self._results.get(key)
         if cached is not None:
             self._results.move_to_end(key)
-            self._show(key, *cached)
+            self._show(*cached)
             return
         self.result = None
         self._set_result_actions(False)
@@ -434,7 +434,7 @@ class ComparePanel(QWidget):
         while len(self._results) > KEPT_RESULTS:
             self._results.popitem(last=False)
         if key == self.key:
-            self._show(key, *done)
+            self._show(*done)
 
     def _failed(self, key: Key, exc: BaseException) -> None:
         self._task = None
@@ -456,9 +456,8 @@ class ComparePanel(QWidget):
             model_id, older, newer = self.key
             self.compare(model_id, newer, older)
 
-    def _show(self, key: Key, result: DiffResult, texts: list[str], seconds: float) -> None:
+    def _show(self, result: DiffResult, texts: list[str], seconds: float) -> None:
         self.result = result
-        _model_id, older, newer = key
         self.subtitle.set_full_text(
             f"{_source(result.old_label)}  →  {_source(result.new_label)}  ·  compared in {_seconds(seconds)}"
         )
@@ -469,15 +468,13 @@ class ComparePanel(QWidget):
         counts = result.counts
         for kind, value in zip(ALL_KINDS, counts.as_tuple(), strict=True):
             self.kind_buttons[kind].setText(f"{KIND_LABELS[kind]}  {format_count(value)}")
-        self.details.tree.setHeaderLabels(["Field", f"v{older}", f"v{newer}"])
         self._selected = None
         self.table_model.set_changes(result.changes, texts)
+        # Clearing the filters selects the first row and shows its details (``_restore_selection``).
         self.set_filter()
         self._show_notices(result)
         self._set_result_actions(True)
         self.pages.setCurrentIndex(PAGE_RESULT)
-        if self.table_model.rowCount():
-            self.table.selectRow(0)
         self.comparison_shown.emit(result)
 
     def _show_notices(self, result: DiffResult) -> None:
