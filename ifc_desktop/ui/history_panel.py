@@ -157,6 +157,9 @@ class VersionTableModel(QAbstractTableModel):
     def versions(self) -> list[Any]:
         return list(self._versions)
 
+    def current_version(self) -> Any:
+        return next((v for v in self._versions if v.is_current), None)
+
     def version_at(self, row: int) -> Any:
         return self._versions[row]
 
@@ -283,8 +286,6 @@ class HistoryPanel(QWidget):
         has_model = model_id is not None
         self.splitter.setVisible(has_model)
         self.placeholder.setVisible(not has_model)
-        for button in (self.revert_button, self.export_button, self.compare_button):
-            button.setEnabled(has_model)
         count = len(versions)
         self.summary.setText(f"{count} version{'s' if count != 1 else ''}" if has_model else "")
         self._fill_activity(events)
@@ -316,7 +317,7 @@ class HistoryPanel(QWidget):
 
     def compare_with_current(self, number: int | None = None) -> bool:
         version = self._one_selected() if number is None else self._version(number)
-        current = next((v for v in self.versions.versions() if v.is_current), None)
+        current = self.versions.current_version()
         if version is None or current is None or current.number == version.number or self.model_id is None:
             return False
         if not self._compare_available:
@@ -364,7 +365,7 @@ class HistoryPanel(QWidget):
         self.revert_action.setEnabled(self.revert_button.isEnabled())
         self.export_action.setEnabled(one)
         previous = self.versions.previous_of(selected[0].number) if one else None
-        current = next((v for v in self.versions.versions() if v.is_current), None)
+        current = self.versions.current_version()
         self.compare_previous_action.setEnabled(previous is not None)
         self.compare_previous_action.setText(
             f"Compare with previous version (v{previous.number})" if previous else "Compare with previous version"
