@@ -102,6 +102,9 @@ def test_history_counts_compare_filter_details_and_exports(qtbot, make_window, t
         (CHANGED, WALL, ["Name"]),
     ]
     assert table_rows(panel) == [("Removed", DOOR, ""), ("Changed", WALL, "Name")]
+    # The first row is selected and its details are on screen.
+    assert panel.table.selectionModel().selectedRows()[0].row() == 0
+    assert panel.details.change is panel.table_model.change_at(0)
     assert panel.table_model.index(0, COL_NAME).data() == "Innentuer-1"
     assert panel.summary.cards[REMOVED].value.text() == "1"
     assert panel.summary.cards[CHANGED].value.text() == "1"

@@ -189,6 +189,11 @@ def test_element_views_show_the_counts_the_engine_stored(qtbot, make_window):
     assert panel.details.element.global_id == element_index.data(ElementRowRole).global_id
     if any(p.source == "type" for p in panel.details.element.property_sets):
         assert panel.details.inherited_items()
+    # Every section and every property set in it is open.
+    details_tree = panel.details.tree
+    sections = [details_tree.topLevelItem(i) for i in range(details_tree.topLevelItemCount())]
+    assert sections and all(section.isExpanded() for section in sections)
+    assert all(s.child(j).isExpanded() for s in sections for j in range(s.childCount()) if s.child(j).childCount())
 
 
 def test_search_finds_elements_by_global_id(qtbot, make_window):

@@ -19,12 +19,10 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMenu,
-    QStackedLayout,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTreeWidget,
     QTreeWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -44,7 +42,7 @@ from ..core.diff_result import (
 from ..core.snapshot import KIND_QTO, Element
 from . import theme
 from .compare_models import KIND_LABELS
-from .element_details import attribute_rows
+from .element_details import attribute_rows, details_pages, section_item
 
 SECTION_TITLES = {
     ATTRIBUTE: "Attributes",
@@ -131,19 +129,7 @@ class ChangeDetailsPanel(QWidget):
         title_row.addWidget(self.title, 1)
         title_row.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
 
-        content = QWidget()
-        content_layout = QVBoxLayout(content)
-        content_layout.setContentsMargins(12, 10, 12, 0)
-        content_layout.setSpacing(2)
-        content_layout.addLayout(title_row)
-        content_layout.addWidget(self.subtitle)
-        content_layout.addWidget(self.duplicate_note)
-        content_layout.addSpacing(6)
-        content_layout.addWidget(self.tree, 1)
-
-        self.stack = QStackedLayout(self)
-        self.stack.addWidget(self.placeholder)
-        self.stack.addWidget(content)
+        self.stack = details_pages(self, self.placeholder, [title_row, self.subtitle, self.duplicate_note], self.tree)
 
         self._bold = QFont()
         self._bold.setWeight(QFont.Weight.DemiBold)
@@ -327,11 +313,7 @@ class ChangeDetailsPanel(QWidget):
     # -- helpers --------------------------------------------------------------------------------
 
     def _section(self, title: str) -> QTreeWidgetItem:
-        item = QTreeWidgetItem(self.tree, [title])
-        item.setFont(0, self._bold)
-        item.setFirstColumnSpanned(True)
-        item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsSelectable)
-        return item
+        return section_item(self.tree, title, self._bold)
 
     def _group(self, parent: QTreeWidgetItem, title: str) -> QTreeWidgetItem:
         item = QTreeWidgetItem(parent, [title])

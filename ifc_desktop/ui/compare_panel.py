@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSizePolicy,
-    QSplitter,
     QStackedWidget,
     QTableView,
     QToolButton,
@@ -60,7 +59,7 @@ from .compare_models import (
 from .compare_summary import CompareSummary
 from .executor import SerialExecutor, Task, long_lived_results
 from .formatting import format_count, format_duration
-from .widgets import NoticeBar, flat_button
+from .widgets import NoticeBar, flat_button, pane_splitter
 
 PAGE_BUSY, PAGE_RESULT, PAGE_FAILED = range(3)
 SEARCH_DELAY_MS = 200
@@ -260,14 +259,9 @@ class ComparePanel(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._current_changed)
 
         self.details = ChangeDetailsPanel()
-        self.table_splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.table_splitter.setObjectName("compareTableSplitter")
-        self.table_splitter.addWidget(self.table)
-        self.table_splitter.addWidget(self.details)
-        self.table_splitter.setStretchFactor(0, 3)
-        self.table_splitter.setStretchFactor(1, 2)
-        self.table_splitter.setChildrenCollapsible(False)
-        self.table_splitter.setHandleWidth(1)
+        self.table_splitter = pane_splitter(
+            Qt.Orientation.Horizontal, "compareTableSplitter", self.table, self.details, (3, 2)
+        )
 
         self.empty_label = QLabel("", objectName="hint")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -283,14 +277,8 @@ class ComparePanel(QWidget):
         lower_layout.addWidget(self.table_splitter, 1)
         lower_layout.addWidget(self.empty_label, 1)
 
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.setObjectName("compareSplitter")
-        self.splitter.addWidget(self.summary)
-        self.splitter.addWidget(lower)
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.setHandleWidth(1)
+        # The summary keeps its height; the table takes what the window gains.
+        self.splitter = pane_splitter(Qt.Orientation.Vertical, "compareSplitter", self.summary, lower, (0, 1))
         self.splitter.setSizes([230, 480])
 
         notice_holder = QWidget()
@@ -323,7 +311,7 @@ class ComparePanel(QWidget):
         cached = self._results.get(key)
         if cached is not None:
             self._results.move_to_end(key)
-            self._show(key, *cached)
+            self._show(*cached)
             return
         self.result = None
         self._set_result_actions(False)
@@ -446,7 +434,7 @@ class ComparePanel(QWidget):
         while len(self._results) > KEPT_RESULTS:
             self._results.popitem(last=False)
         if key == self.key:
-            self._show(key, *done)
+            self._show(*done)
 
     def _failed(self, key: Key, exc: BaseException) -> None:
         self._task = None
@@ -468,9 +456,8 @@ class ComparePanel(QWidget):
             model_id, older, newer = self.key
             self.compare(model_id, newer, older)
 
-    def _show(self, key: Key, result: DiffResult, texts: list[str], seconds: float) -> None:
+    def _show(self, result: DiffResult, texts: list[str], seconds: float) -> None:
         self.result = result
-        _model_id, older, newer = key
         self.subtitle.set_full_text(
             f"{_source(result.old_label)}  →  {_source(result.new_label)}  ·  compared in {_seconds(seconds)}"
         )
@@ -481,15 +468,13 @@ class ComparePanel(QWidget):
         counts = result.counts
         for kind, value in zip(ALL_KINDS, counts.as_tuple(), strict=True):
             self.kind_buttons[kind].setText(f"{KIND_LABELS[kind]}  {format_count(value)}")
-        self.details.tree.setHeaderLabels(["Field", f"v{older}", f"v{newer}"])
         self._selected = None
         self.table_model.set_changes(result.changes, texts)
+        # Clearing the filters selects the first row and shows its details (``_restore_selection``).
         self.set_filter()
         self._show_notices(result)
         self._set_result_actions(True)
         self.pages.setCurrentIndex(PAGE_RESULT)
-        if self.table_model.rowCount():
-            self.table.selectRow(0)
         self.comparison_shown.emit(result)
 
     def _show_notices(self, result: DiffResult) -> None:

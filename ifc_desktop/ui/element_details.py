@@ -6,15 +6,16 @@ with "(from type)", and a type value the occurrence overrides is struck out.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLayout,
     QMenu,
     QStackedLayout,
     QTreeWidget,
@@ -44,6 +45,36 @@ def attribute_rows(element: Any, *, with_global_id: bool = True) -> list[tuple[s
     return [(label, value) for label, value in rows if value not in (None, "")]
 
 
+def details_pages(
+    owner: QWidget, placeholder: QLabel, heading: Sequence[QWidget | QLayout], tree: QTreeWidget
+) -> QStackedLayout:
+    """A details panel's two pages: the placeholder, and the heading lines above the tree."""
+    content = QWidget()
+    layout = QVBoxLayout(content)
+    layout.setContentsMargins(12, 10, 12, 0)
+    layout.setSpacing(2)
+    for part in heading:
+        if isinstance(part, QLayout):
+            layout.addLayout(part)
+        else:
+            layout.addWidget(part)
+    layout.addSpacing(6)
+    layout.addWidget(tree, 1)
+    stack = QStackedLayout(owner)
+    stack.addWidget(placeholder)
+    stack.addWidget(content)
+    return stack
+
+
+def section_item(tree: QTreeWidget, title: str, font: QFont) -> QTreeWidgetItem:
+    """A top-level heading row across every column; it is not selected, so copying skips it."""
+    item = QTreeWidgetItem(tree, [title])
+    item.setFont(0, font)
+    item.setFirstColumnSpanned(True)
+    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsSelectable)
+    return item
+
+
 class ElementDetailsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -69,21 +100,7 @@ class ElementDetailsPanel(QWidget):
         self.placeholder = QLabel("Select an element to see its properties.", objectName="hint")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
-        content = QWidget()
-        content_layout = QVBoxLayout(content)
-        content_layout.setContentsMargins(12, 10, 12, 0)
-        content_layout.setSpacing(2)
-        content_layout.addWidget(self.title)
-        content_layout.addWidget(self.subtitle)
-        content_layout.addSpacing(6)
-        tree_row = QHBoxLayout()
-        tree_row.setContentsMargins(0, 0, 0, 0)
-        tree_row.addWidget(self.tree)
-        content_layout.addLayout(tree_row, 1)
-
-        self.stack = QStackedLayout(self)
-        self.stack.addWidget(self.placeholder)
-        self.stack.addWidget(content)
+        self.stack = details_pages(self, self.placeholder, [self.title, self.subtitle], self.tree)
 
         self._section_font = QFont()
         self._section_font.setWeight(QFont.Weight.DemiBold)
@@ -165,14 +182,8 @@ class ElementDetailsPanel(QWidget):
                         item.setForeground(1, QBrush(QColor(theme.MUTED)))
                         item.setToolTip(1, "Type value, overridden by the element" if overridden else f"{FROM_TYPE}")
                         item.setData(0, Qt.ItemDataRole.UserRole, "type")
-                pset_item.setExpanded(True)
-            header.setExpanded(True)
-        self.tree.expandToDepth(0)
-        for i in range(self.tree.topLevelItemCount()):
-            top = self.tree.topLevelItem(i)
-            top.setExpanded(True)
-            for j in range(top.childCount()):
-                top.child(j).setExpanded(True)
+        # Sections and the property sets in them open; the values are the deepest level.
+        self.tree.expandToDepth(1)
         self.stack.setCurrentIndex(1)
 
     def inherited_items(self) -> list[QTreeWidgetItem]:
@@ -187,11 +198,7 @@ class ElementDetailsPanel(QWidget):
         return found
 
     def _section(self, label: str) -> QTreeWidgetItem:
-        item = QTreeWidgetItem(self.tree, [label, ""])
-        item.setFont(0, self._section_font)
-        item.setFirstColumnSpanned(True)
-        item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsSelectable)
-        return item
+        return section_item(self.tree, label, self._section_font)
 
     def _row(self, parent: QTreeWidgetItem, label: str, value: Any) -> QTreeWidgetItem:
         item = QTreeWidgetItem(parent, [label, format_value(value)])

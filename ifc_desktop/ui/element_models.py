@@ -157,9 +157,8 @@ class ElementTreeModel(QAbstractItemModel):
         return node.query is not None and not node.exhausted and not node.loading
 
     def fetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> None:
-        node = self._node(parent)
-        if node.query is not None and not node.exhausted and not node.loading:
-            self._fetch(node)
+        if self.canFetchMore(parent):
+            self._fetch(self._node(parent))
 
     def hasChildren(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> bool:
         node = self._node(parent)

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QSplitter,
     QToolButton,
     QTreeView,
     QVBoxLayout,
@@ -24,6 +23,7 @@ from .element_details import ElementDetailsPanel
 from .element_models import ElementRowRole, ElementTreeModel
 from .executor import SerialExecutor, Task
 from .formatting import format_count
+from .widgets import pane_splitter
 
 MODE_SPATIAL, MODE_CLASSES = "spatial", "classes"
 SEARCH_DELAY_MS = 300
@@ -87,14 +87,7 @@ class ElementsPanel(QWidget):
         self.tree.header().setStretchLastSection(False)
 
         self.details = ElementDetailsPanel()
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("elementsSplitter")
-        self.splitter.addWidget(self.tree)
-        self.splitter.addWidget(self.details)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.setHandleWidth(1)
+        self.splitter = pane_splitter(Qt.Orientation.Horizontal, "elementsSplitter", self.tree, self.details, (3, 2))
 
         self.placeholder = QLabel("Select a model to browse its elements.", objectName="hint")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)

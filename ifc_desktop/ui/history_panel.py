@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMenu,
-    QSplitter,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -28,7 +27,7 @@ from PySide6.QtWidgets import (
 from . import theme
 from .compare_models import ChangeCountsDelegate, CountsRole
 from .formatting import format_count, format_datetime, format_size
-from .widgets import flat_button
+from .widgets import flat_button, pane_splitter
 
 COLUMNS = ("Version", "Imported", "Source file", "Application", "Elements", "Changes", "Warnings")
 COL_VERSION, COL_DATE, COL_SOURCE, COL_APP, COL_ELEMENTS, COL_CHANGES, COL_WARNINGS = range(len(COLUMNS))
@@ -158,6 +157,9 @@ class VersionTableModel(QAbstractTableModel):
     def versions(self) -> list[Any]:
         return list(self._versions)
 
+    def current_version(self) -> Any:
+        return next((v for v in self._versions if v.is_current), None)
+
     def version_at(self, row: int) -> Any:
         return self._versions[row]
 
@@ -254,14 +256,7 @@ class HistoryPanel(QWidget):
         top_layout.addWidget(self.table, 1)
         top_layout.addWidget(self.detail)
 
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.setObjectName("historySplitter")
-        self.splitter.addWidget(top)
-        self.splitter.addWidget(activity_box)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.setHandleWidth(1)
+        self.splitter = pane_splitter(Qt.Orientation.Vertical, "historySplitter", top, activity_box, (3, 1))
 
         self.placeholder = QLabel("Select a model to see its versions.", objectName="hint")
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -291,8 +286,6 @@ class HistoryPanel(QWidget):
         has_model = model_id is not None
         self.splitter.setVisible(has_model)
         self.placeholder.setVisible(not has_model)
-        for button in (self.revert_button, self.export_button, self.compare_button):
-            button.setEnabled(has_model)
         count = len(versions)
         self.summary.setText(f"{count} version{'s' if count != 1 else ''}" if has_model else "")
         self._fill_activity(events)
@@ -324,7 +317,7 @@ class HistoryPanel(QWidget):
 
     def compare_with_current(self, number: int | None = None) -> bool:
         version = self._one_selected() if number is None else self._version(number)
-        current = next((v for v in self.versions.versions() if v.is_current), None)
+        current = self.versions.current_version()
         if version is None or current is None or current.number == version.number or self.model_id is None:
             return False
         if not self._compare_available:
@@ -372,7 +365,7 @@ class HistoryPanel(QWidget):
         self.revert_action.setEnabled(self.revert_button.isEnabled())
         self.export_action.setEnabled(one)
         previous = self.versions.previous_of(selected[0].number) if one else None
-        current = next((v for v in self.versions.versions() if v.is_current), None)
+        current = self.versions.current_version()
         self.compare_previous_action.setEnabled(previous is not None)
         self.compare_previous_action.setText(
             f"Compare with previous version (v{previous.number})" if previous else "Compare with previous version"

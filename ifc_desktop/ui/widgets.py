@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QSizePolicy,
+    QSplitter,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -186,3 +187,18 @@ def flat_button(icon_name: str, text: str, tip: str) -> QToolButton:
     button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
     button.setAutoRaise(True)
     return button
+
+
+def pane_splitter(
+    orientation: Qt.Orientation, name: str, first: QWidget, second: QWidget, stretch: tuple[int, int]
+) -> QSplitter:
+    """Two panes split by a one-pixel handle that cannot be dragged far enough to hide either pane."""
+    splitter = QSplitter(orientation)
+    splitter.setObjectName(name)
+    splitter.addWidget(first)
+    splitter.addWidget(second)
+    splitter.setStretchFactor(0, stretch[0])
+    splitter.setStretchFactor(1, stretch[1])
+    splitter.setChildrenCollapsible(False)
+    splitter.setHandleWidth(1)
+    return splitter
