@@ -552,13 +552,13 @@ class MainWindow(QMainWindow):
         self._models_timer.start()
         if outcome is not None and getattr(outcome, "created", True):
             self.statusBar().showMessage(
-                f"Imported {_file_name(job.path)} as version {outcome.version_number} of {outcome.model_name}.", 8000
+                f"Imported {job.file_name} as version {outcome.version_number} of {outcome.model_name}.", 8000
             )
 
     def _on_job_failed(self, job: Any, message: str) -> None:
         self.job_model.upsert(job)
         self._update_status()
-        self.statusBar().showMessage(f"{_file_name(job.path)}: {message}", 10000)
+        self.statusBar().showMessage(f"{job.file_name}: {message}", 10000)
 
     def _on_progress(self, batch: dict) -> None:
         self.job_model.apply_progress(batch)
@@ -810,7 +810,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.clear()
         recent = self.settings.recent_files
         for path in recent:
-            act = self.recent_menu.addAction(_file_name(path))
+            act = self.recent_menu.addAction(Path(path).name)
             act.setToolTip(path)
             act.setStatusTip(path)
             act.triggered.connect(lambda _checked=False, p=path: self.import_paths([p]))
@@ -889,7 +889,3 @@ def _local_paths(event: QDragEnterEvent | QDropEvent) -> list[str]:
     if not mime.hasUrls():
         return []
     return [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
-
-
-def _file_name(path: str) -> str:
-    return path.replace("\\", "/").rsplit("/", 1)[-1]
