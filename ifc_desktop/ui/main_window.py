@@ -400,7 +400,8 @@ class MainWindow(QMainWindow):
         self.bridge.stop()
         if self._details is not None:
             self._details.close()
-        if self.engine_exec._thread is not None:
+        # An engine that never started is not created just to be stopped.
+        if self.engine_exec.started:
             self.engine_exec.submit(lambda engine: engine.shutdown(timeout=SHUTDOWN_TIMEOUT) if engine else None)
         self.engine_exec.shutdown(timeout=SHUTDOWN_TIMEOUT + 10)
         self.store_exec.shutdown(timeout=10)
