@@ -747,8 +747,8 @@ class MainWindow(QMainWindow):
 
         def done(version: Any) -> None:
             self.statusBar().showMessage(f"Version {number} of {name} is now current.", 6000)
+            # The refreshed list shows the new current version, and _models_loaded reloads the views.
             self.refresh_models()
-            self._model_selected(model_id)
 
         self.store_exec.submit(lambda store: store.revert(model_id, number), done, label="revert")
 
