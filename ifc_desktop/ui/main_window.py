@@ -47,7 +47,7 @@ from .elements_panel import ElementsPanel
 from .executor import SerialExecutor, long_lived_results
 from .history_panel import HistoryPanel
 from .job_details import JobDetailsDialog
-from .job_model import JobTableModel
+from .job_model import JobTableModel, state_name
 from .jobs_panel import JobsPanel
 from .models_panel import ModelListModel, ModelsPanel
 from .settings import AppSettings
@@ -456,7 +456,6 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(message, 10000)
         if found.files:
             self.settings.add_recent(found.files)
-            self._show_main()
             self.show_tab(TAB_JOBS)
             self.statusBar().showMessage(f"Queued {len(jobs)} file{'s' if len(jobs) != 1 else ''} for import.", 5000)
             if jobs:
@@ -541,7 +540,8 @@ class MainWindow(QMainWindow):
 
     def _on_job_changed(self, job: Any) -> None:
         self.job_model.upsert(job)
-        if str(getattr(job.state, "value", job.state)) == "SUCCESS":
+        # Every successful import passes here (not always through on_finished): list the models again.
+        if state_name(job) == "SUCCESS":
             self._models_timer.start()
         if self._details is not None and self._details.job.id == job.id:
             self._details.set_job(job, self._model_name(job.model_id))
@@ -550,7 +550,6 @@ class MainWindow(QMainWindow):
     def _on_job_finished(self, job: Any, outcome: Any) -> None:
         self.job_model.upsert(job)
         self._update_status()
-        self._models_timer.start()
         if outcome is not None and getattr(outcome, "created", True):
             self.statusBar().showMessage(
                 f"Imported {job.file_name} as version {outcome.version_number} of {outcome.model_name}.", 8000
