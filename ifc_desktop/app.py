@@ -11,6 +11,7 @@ import logging
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import APP_NAME, __version__
 
@@ -62,17 +63,13 @@ def parse_args(args: list[str]) -> LaunchOptions:
     return options
 
 
-def create_window(args: list[str]):
-    """Build the application and the (not yet shown) window; returns ``(app, window, options)``."""
+def _create_application(options: LaunchOptions) -> tuple[Any, Path]:
+    """The ``QApplication`` and the data folder: what a launch needs before it knows whether to open a window."""
     from PySide6.QtWidgets import QApplication
 
     from .logging_setup import configure_logging
     from .paths import resolve_data_dir
-    from .ui.main_window import MainWindow
-    from .ui.settings import AppSettings
-    from .ui.theme import apply_theme
 
-    options = parse_args(args)
     # The engine's and the store's threads share this process with the GUI thread; a short
     # switch interval hands the GIL back to the GUI thread quickly, so painting never waits
     # long behind a thread converting database rows.
@@ -85,28 +82,44 @@ def create_window(args: list[str]):
     app.setApplicationDisplayName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setOrganizationName(APP_NAME)
+    return app, data_dir
+
+
+def _build_window(app: Any, data_dir: Path) -> Any:
+    from .ui.main_window import MainWindow
+    from .ui.settings import AppSettings
+    from .ui.theme import apply_theme
+
     apply_theme(app)
-    window = MainWindow(Path(data_dir), AppSettings(data_dir))
-    return app, window, options
+    return MainWindow(data_dir, AppSettings(data_dir))
+
+
+def create_window(args: list[str]):
+    """Build the application and the (not yet shown) window; returns ``(app, window, options)``."""
+    options = parse_args(args)
+    app, data_dir = _create_application(options)
+    return app, _build_window(app, data_dir), options
 
 
 def run_app(args: list[str]) -> int:
     """Show the window, import the files given as arguments, run until the window closes.
 
     When a window already runs on the same data folder, the files go to it instead
-    and this process exits (what Windows does for every "Open with").
+    and this process exits (what Windows does for every "Open with") without
+    building a window of its own.
     """
     from PySide6.QtCore import QTimer
 
     from .ui.single_instance import InstanceServer, forward_to_running_window
 
-    app, window, options = create_window(args)
+    options = parse_args(args)
+    app, data_dir = _create_application(options)
     paths = [str(Path(p).expanduser().absolute()) for p in options.paths]
-    if forward_to_running_window(window.data_dir, paths):
+    if forward_to_running_window(data_dir, paths):
         log.info("handed %d path(s) to the window already running", len(paths))
-        window.deleteLater()
         return 0
-    server = InstanceServer(window.data_dir, window)
+    window = _build_window(app, data_dir)
+    server = InstanceServer(data_dir, window)
     server.paths_received.connect(window.import_from_another_launch)
     window.show()
     QTimer.singleShot(0, lambda: window.start(paths))

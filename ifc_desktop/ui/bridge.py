@@ -31,6 +31,15 @@ class EngineBridge(QObject):
         super().__init__(parent)
         self._lock = threading.Lock()
         self._pending_progress: dict[int, Any] = {}
+        # post() kinds -> the signal they are re-emitted as on the GUI thread.
+        self._signals = {
+            "added": self.job_added,
+            "changed": self.job_changed,
+            "finished": self.job_finished,
+            "failed": self.job_failed,
+            "engine_failed": self.engine_failed,
+            "store_damaged": self.store_damaged,
+        }
         self._event.connect(self._dispatch, Qt.ConnectionType.QueuedConnection)
         self._timer = QTimer(self)
         self._timer.setInterval(FLUSH_INTERVAL_MS)
@@ -65,18 +74,7 @@ class EngineBridge(QObject):
 
     @Slot(str, tuple)
     def _dispatch(self, kind: str, args: tuple) -> None:
-        if kind == "added":
-            self.job_added.emit(*args)
-        elif kind == "changed":
-            self.job_changed.emit(*args)
-        elif kind == "finished":
-            self.job_finished.emit(*args)
-        elif kind == "failed":
-            self.job_failed.emit(*args)
-        elif kind == "engine_failed":
-            self.engine_failed.emit(*args)
-        elif kind == "store_damaged":
-            self.store_damaged.emit(*args)
+        self._signals[kind].emit(*args)
 
 
 def _listener_class():

@@ -1,9 +1,9 @@
-"""Item delegates: the per-job progress bar, painted (no widget per row)."""
+"""Item delegates: the per-job progress bar, painted (no widget per row), and the shared cell background."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QColor, QIcon, QPainter
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from . import theme
@@ -17,6 +17,21 @@ _BAR_COLORS = {
 }
 
 
+def paint_item_background(
+    delegate: QStyledItemDelegate,
+    painter: QPainter,
+    option: QStyleOptionViewItem,
+    index: QModelIndex | QPersistentModelIndex,
+) -> None:
+    """The cell's background and selection as the style draws them, for a delegate that paints its own content."""
+    opt = QStyleOptionViewItem(option)
+    delegate.initStyleOption(opt, index)
+    opt.text = ""
+    opt.icon = QIcon()
+    if opt.widget is not None:
+        opt.widget.style().drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, opt, painter, opt.widget)
+
+
 class ProgressBarDelegate(QStyledItemDelegate):
     BAR_HEIGHT = 6
     TEXT_WIDTH = 40
@@ -24,13 +39,7 @@ class ProgressBarDelegate(QStyledItemDelegate):
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
     ) -> None:
-        # Background and selection as for any other cell, then the bar on top.
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        opt.text = ""
-        style = opt.widget.style() if opt.widget is not None else None
-        if style is not None:
-            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        paint_item_background(self, painter, option, index)
         fraction = float(index.data(ProgressRole) or 0.0)
         state = index.data(StateRole) or ""
         rect = option.rect.adjusted(8, 0, -8, 0)

@@ -129,6 +129,11 @@ class SerialExecutor(QObject):
         self._queue.put(task)
         return task
 
+    @property
+    def started(self) -> bool:
+        """Whether a task was ever submitted, i.e. the thread and its context exist."""
+        return self._thread is not None
+
     def pending(self) -> int:
         return self._queue.qsize()
 

@@ -86,7 +86,7 @@ class JobDetailsDialog(QDialog):
     def set_job(self, job: Any, model_name: str = "") -> None:
         self.job = job
         state = state_name(job)
-        self.title.setText(_file_name(job.path))
+        self.title.setText(job.file_name)
         self.badge.setText(STATE_LABELS.get(state, state))
         self.badge.setProperty("kind", {"FAILURE": "failure", "SUCCESS": "success"}.get(state, "info"))
         self.badge.style().unpolish(self.badge)
@@ -164,7 +164,3 @@ class JobDetailsDialog(QDialog):
 
 def _section(text: str) -> QLabel:
     return QLabel(text, objectName="panelTitle")
-
-
-def _file_name(path: str) -> str:
-    return path.replace("\\", "/").rsplit("/", 1)[-1]

@@ -122,7 +122,7 @@ class JobTableModel(QAbstractTableModel):
 
     def _display(self, job: Any, state: str, col: int) -> Any:
         if col == COL_FILE:
-            return _file_name(job.path)
+            return job.file_name
         if col == COL_MODEL:
             return self._model_names.get(job.model_id, "") if job.model_id is not None else ""
         if col == COL_STATE:
@@ -250,7 +250,3 @@ class JobTableModel(QAbstractTableModel):
         rows = [row for row, job in enumerate(self._jobs) if state_name(job) in RUNNING]
         if rows:
             self.dataChanged.emit(self.index(min(rows), COL_ELAPSED), self.index(max(rows), COL_ELAPSED))
-
-
-def _file_name(path: str) -> str:
-    return path.replace("\\", "/").rsplit("/", 1)[-1]

@@ -47,7 +47,7 @@ from .elements_panel import ElementsPanel
 from .executor import SerialExecutor, long_lived_results
 from .history_panel import HistoryPanel
 from .job_details import JobDetailsDialog
-from .job_model import JobTableModel
+from .job_model import JobTableModel, state_name
 from .jobs_panel import JobsPanel
 from .models_panel import ModelListModel, ModelsPanel
 from .settings import AppSettings
@@ -400,7 +400,8 @@ class MainWindow(QMainWindow):
         self.bridge.stop()
         if self._details is not None:
             self._details.close()
-        if self.engine_exec._thread is not None:
+        # An engine that never started is not created just to be stopped.
+        if self.engine_exec.started:
             self.engine_exec.submit(lambda engine: engine.shutdown(timeout=SHUTDOWN_TIMEOUT) if engine else None)
         self.engine_exec.shutdown(timeout=SHUTDOWN_TIMEOUT + 10)
         self.store_exec.shutdown(timeout=10)
@@ -455,7 +456,6 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(message, 10000)
         if found.files:
             self.settings.add_recent(found.files)
-            self._show_main()
             self.show_tab(TAB_JOBS)
             self.statusBar().showMessage(f"Queued {len(jobs)} file{'s' if len(jobs) != 1 else ''} for import.", 5000)
             if jobs:
@@ -540,7 +540,8 @@ class MainWindow(QMainWindow):
 
     def _on_job_changed(self, job: Any) -> None:
         self.job_model.upsert(job)
-        if str(getattr(job.state, "value", job.state)) == "SUCCESS":
+        # Every successful import passes here (not always through on_finished): list the models again.
+        if state_name(job) == "SUCCESS":
             self._models_timer.start()
         if self._details is not None and self._details.job.id == job.id:
             self._details.set_job(job, self._model_name(job.model_id))
@@ -549,16 +550,15 @@ class MainWindow(QMainWindow):
     def _on_job_finished(self, job: Any, outcome: Any) -> None:
         self.job_model.upsert(job)
         self._update_status()
-        self._models_timer.start()
         if outcome is not None and getattr(outcome, "created", True):
             self.statusBar().showMessage(
-                f"Imported {_file_name(job.path)} as version {outcome.version_number} of {outcome.model_name}.", 8000
+                f"Imported {job.file_name} as version {outcome.version_number} of {outcome.model_name}.", 8000
             )
 
     def _on_job_failed(self, job: Any, message: str) -> None:
         self.job_model.upsert(job)
         self._update_status()
-        self.statusBar().showMessage(f"{_file_name(job.path)}: {message}", 10000)
+        self.statusBar().showMessage(f"{job.file_name}: {message}", 10000)
 
     def _on_progress(self, batch: dict) -> None:
         self.job_model.apply_progress(batch)
@@ -746,8 +746,8 @@ class MainWindow(QMainWindow):
 
         def done(version: Any) -> None:
             self.statusBar().showMessage(f"Version {number} of {name} is now current.", 6000)
+            # The refreshed list shows the new current version, and _models_loaded reloads the views.
             self.refresh_models()
-            self._model_selected(model_id)
 
         self.store_exec.submit(lambda store: store.revert(model_id, number), done, label="revert")
 
@@ -810,7 +810,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.clear()
         recent = self.settings.recent_files
         for path in recent:
-            act = self.recent_menu.addAction(_file_name(path))
+            act = self.recent_menu.addAction(Path(path).name)
             act.setToolTip(path)
             act.setStatusTip(path)
             act.triggered.connect(lambda _checked=False, p=path: self.import_paths([p]))
@@ -889,7 +889,3 @@ def _local_paths(event: QDragEnterEvent | QDropEvent) -> list[str]:
     if not mime.hasUrls():
         return []
     return [url.toLocalFile() for url in mime.urls() if url.isLocalFile()]
-
-
-def _file_name(path: str) -> str:
-    return path.replace("\\", "/").rsplit("/", 1)[-1]
