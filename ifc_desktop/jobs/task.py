@@ -9,7 +9,6 @@ the outcome or an ``ImportFailure``.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 import time
@@ -76,6 +75,7 @@ def run_import(
     from ..core.extract import extract
     from ..core.opener import check_readable, prepare
     from ..store import Store
+    from ..store.blobs import file_sha256
 
     timer = _StageTimer(progress, _fault_injector(request))
     reporter = StageReporter(STAGES, timer)
@@ -86,7 +86,7 @@ def run_import(
     try:
         reporter.start(STAGE_CHECK)
         size = check_readable(path)
-        sha256 = file_sha256(path, lambda f: reporter.fraction(f))
+        sha256 = file_sha256(path, reporter.fraction)
         # The main process keeps the database open and writes to it: it copies the
         # write-ahead log into the database, off the import's path.
         store = Store.open(data_dir, migrate=False, checkpoint=False)
@@ -128,19 +128,6 @@ def run_import(
             prepared.cleanup()
         if store is not None:
             store.close()
-
-
-def file_sha256(path: Path, fraction: Callable[[float], None] | None = None) -> str:
-    digest = hashlib.sha256()
-    total = max(path.stat().st_size, 1)
-    done = 0
-    with open(path, "rb") as handle:
-        while chunk := handle.read(4 * 1024 * 1024):
-            digest.update(chunk)
-            done += len(chunk)
-            if fraction is not None:
-                fraction(done / total)
-    return digest.hexdigest()
 
 
 def sweep_temp(data_dir: Path) -> int:
@@ -282,7 +269,6 @@ __all__ = [
     "ImportFailure",
     "ImportOutcome",
     "ImportRequest",
-    "file_sha256",
     "run_import",
     "sweep_temp",
 ]
