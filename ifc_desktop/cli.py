@@ -10,9 +10,12 @@ import json
 import sys
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
+
+if TYPE_CHECKING:
+    from .store import StoreCorrupt
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -135,14 +138,14 @@ def run_cli(argv: list[str]) -> int:
         sys.stderr.close()
         return EXIT_OK
     except Exception as exc:
-        from .store import StoreCorrupt
+        from .store import StoreCorrupt  # imported late, as the commands do: importing the CLI stays light
 
         if isinstance(exc, StoreCorrupt):
             return _set_aside(exc)
         raise
 
 
-def _set_aside(damaged: Any) -> int:
+def _set_aside(damaged: StoreCorrupt) -> int:
     """A damaged history database is moved aside, never deleted; the next command starts a new one."""
     import logging
 

@@ -17,6 +17,7 @@ import re
 import tempfile
 import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,11 +49,17 @@ def blob_key(sha256: str) -> str:
     return f"{sha256[:2]}/{sha256}.ifc.gz"
 
 
-def file_sha256(path: Path) -> str:
+def file_sha256(path: Path, fraction: Callable[[float], None] | None = None) -> str:
+    """The file's SHA-256 (hex); ``fraction`` is told how much has been read after each chunk."""
     digest = hashlib.sha256()
+    total = max(Path(path).stat().st_size, 1)
+    done = 0
     with open(path, "rb") as handle:
         while chunk := handle.read(CHUNK_SIZE):
             digest.update(chunk)
+            done += len(chunk)
+            if fraction is not None:
+                fraction(done / total)
     return digest.hexdigest()
 
 

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, create_engine, event, exc
 from sqlalchemy.engine import URL
 
+from ifc_desktop.store.rows import compact_json_encoder
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -59,10 +61,6 @@ def database_path(data_dir: Path) -> Path:
     return Path(data_dir) / DB_FILENAME
 
 
-def _json_dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
 def create_store_engine(db_path: Path, *, busy_timeout: float = 60.0, checkpoint: bool = True) -> Engine:
     """An engine for ``db_path`` whose every connection has the pragmas this store relies on.
 
@@ -75,7 +73,7 @@ def create_store_engine(db_path: Path, *, busy_timeout: float = 60.0, checkpoint
     engine = create_engine(
         url,
         connect_args={"timeout": busy_timeout},
-        json_serializer=_json_dumps,
+        json_serializer=compact_json_encoder(),  # the same JSON text as the bulk rows
         json_deserializer=json.loads,
     )
 

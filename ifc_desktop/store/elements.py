@@ -11,9 +11,10 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from ifc_desktop.core.gcpause import gc_paused
 from ifc_desktop.core.snapshot import Element
 from ifc_desktop.store.records import ElementRow
-from ifc_desktop.store.rows import ELEMENT_READ_COLUMNS, ElementDecoder, PsetsById, gc_paused, loads
+from ifc_desktop.store.rows import ELEMENT_READ_COLUMNS, ElementDecoder, PsetsById, loads
 
 # Classes shown in the spatial tree (IfcSpatialElement and its subtypes across schemas);
 # any element that contains others is shown too.
