@@ -131,7 +131,7 @@ def _describe_foreign(head: bytes) -> str | None:
 
 
 def _looks_like_xml(head: bytes) -> bool:
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    text = head.lstrip(_BOM + b" \t\r\n")
     return text.startswith(b"<?xml") or text.startswith(b"<")
 
 
@@ -139,7 +139,7 @@ def _prepare_step(
     original: Path, readable: Path, size: int, head: bytes, temp_dir: Path, warnings: list[str]
 ) -> PreparedFile:
     name = original.name
-    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    stripped = head.lstrip(_BOM + b" \t\r\n")
     if _looks_like_xml(head):
         raise UnsupportedFormat(
             f"{name!r} is an ifcXML file. IFC Desktop reads IFC STEP files (.ifc) and zipped STEP "
@@ -157,11 +157,11 @@ def _prepare_step(
         raise BadInput(f"{name!r} has no FILE_SCHEMA in its header, so its IFC version is unknown.")
     declared = match.group(1).decode("ascii", "replace").strip()
     schema_read = _schema_to_read(declared, name)
-    _check_complete(readable, name)
-    warnings.extend(_scan_bytes(readable, name))
-    prepared = PreparedFile(original, readable, declared, schema_read, size, warnings, temporary=False)
     # The parser rejects a UTF-8 byte order mark as a damaged header; it is dropped in the copy.
     bom = head.startswith(_BOM)
+    content_end = _check_complete(readable, name)
+    warnings.extend(_scan_bytes(readable, name, start=len(_BOM) if bom else 0, end=content_end))
+    prepared = PreparedFile(original, readable, declared, schema_read, size, warnings, temporary=False)
     if declared.upper() != schema_read or bom:
         if declared.upper() != schema_read:
             warnings.append(
@@ -194,14 +194,18 @@ def _schema_to_read(declared: str, name: str) -> str:
     raise UnsupportedFormat(f"{name!r} uses the schema {declared}, which is not supported (supported: {supported}).")
 
 
-def _check_complete(path: Path, name: str) -> None:
-    """A STEP file must end with ENDSEC; END-ISO-10303-21; - otherwise it was cut off."""
+def _check_complete(path: Path, name: str) -> int:
+    """A STEP file must end with ENDSEC; END-ISO-10303-21; - otherwise it was cut off.
+
+    Returns where the content ends: the file size less the padding after the end marker.
+    """
     with open(path, "rb") as handle:
         handle.seek(0, os.SEEK_END)
-        end = handle.tell()
-        handle.seek(max(0, end - TAIL_BYTES))
-        tail = handle.read()
-    tail = _COMMENT_RE.sub(b"", tail).rstrip(_PADDING)
+        size = handle.tell()
+        handle.seek(max(0, size - TAIL_BYTES))
+        raw_tail = handle.read()
+    content_end = size - (len(raw_tail) - len(raw_tail.rstrip(_PADDING)))
+    tail = _COMMENT_RE.sub(b"", raw_tail).rstrip(_PADDING)
     if not _END_RE.search(tail):
         if tail.upper().endswith(b"END-ISO-10303-21;"):
             raise BadInput(f"{name!r} is damaged: the DATA section is not closed (ENDSEC; is missing).")
@@ -209,21 +213,20 @@ def _check_complete(path: Path, name: str) -> None:
             f"{name!r} is incomplete: it does not end with END-ISO-10303-21; - it was probably cut off "
             "while being exported, downloaded or copied. Get a complete copy and import it again."
         )
+    return content_end
 
 
-def _scan_bytes(path: Path, name: str) -> list[str]:
+def _scan_bytes(path: Path, name: str, *, start: int, end: int) -> list[str]:
     """Bytes the parser would mishandle without a word: NUL (refused) and raw non-ASCII text (a warning).
 
     STEP text is ASCII, other characters being written as escapes (\\X2\\...\\X0\\).
     ifcopenshell drops raw non-ASCII bytes from strings, and a NUL byte between
-    entities makes it skip the entity that follows. One streaming pass, mostly in C.
+    entities makes it skip the entity that follows. One streaming pass over bytes
+    ``start:end`` (after any byte order mark, before the padding that follows the
+    end marker), mostly in C.
     """
-    size = path.stat().st_size
+    position, line, first_non_ascii = start, 1, None
     with open(path, "rb") as handle:
-        handle.seek(max(0, size - TAIL_BYTES))
-        tail = handle.read()
-        end = size - (len(tail) - len(tail.rstrip(_PADDING)))  # padding after the end marker is harmless
-        position, line, first_non_ascii = (len(_BOM) if handle.seek(0) == 0 and handle.read(3) == _BOM else 0), 1, None
         handle.seek(position)
         while position < end and (chunk := handle.read(min(SCAN_CHUNK, end - position))):
             if b"\x00" in chunk:
