@@ -120,7 +120,7 @@ def prepare(path: Path, temp_dir: Path) -> PreparedFile:
         return _prepare_zip(path, size, temp_dir)
     if path.suffix.lower() == ".ifczip":
         raise BadInput(f"{path.name!r} is named .ifczip but is not a zip archive.")
-    return _prepare_step(path, path, size, head, temp_dir, warnings=[])
+    return _prepare_step(path, path, size, head, temp_dir)
 
 
 def _describe_foreign(head: bytes) -> str | None:
@@ -135,9 +135,7 @@ def _looks_like_xml(head: bytes) -> bool:
     return text.startswith(b"<?xml") or text.startswith(b"<")
 
 
-def _prepare_step(
-    original: Path, readable: Path, size: int, head: bytes, temp_dir: Path, warnings: list[str]
-) -> PreparedFile:
+def _prepare_step(original: Path, readable: Path, size: int, head: bytes, temp_dir: Path) -> PreparedFile:
     name = original.name
     stripped = head.lstrip(_BOM + b" \t\r\n")
     if _looks_like_xml(head):
@@ -160,19 +158,18 @@ def _prepare_step(
     # The parser rejects a UTF-8 byte order mark as a damaged header; it is dropped in the copy.
     bom = head.startswith(_BOM)
     content_end = _check_complete(readable, name)
-    warnings.extend(_scan_bytes(readable, name, start=len(_BOM) if bom else 0, end=content_end))
-    prepared = PreparedFile(original, readable, declared, schema_read, size, warnings, temporary=False)
-    if declared.upper() != schema_read or bom:
-        if declared.upper() != schema_read:
-            warnings.append(
-                f"The file declares schema {declared}, which IFC Desktop reads as {schema_read} "
-                "(the file itself is not changed)."
-            )
+    warnings = _scan_bytes(readable, name, start=len(_BOM) if bom else 0, end=content_end)
+    renamed = declared.upper() != schema_read
+    if renamed:
+        warnings.append(
+            f"The file declares schema {declared}, which IFC Desktop reads as {schema_read} "
+            "(the file itself is not changed)."
+        )
+    prepared = PreparedFile(original, readable, declared, schema_read, size, warnings, temporary=readable != original)
+    if renamed or bom:
         prepared.readable_path = _rewrite_schema(readable, match, schema_read, temp_dir, skip=len(_BOM) if bom else 0)
         if readable != original:  # already a temporary copy: drop the intermediate one
             readable.unlink(missing_ok=True)
-        prepared.temporary = True
-    elif readable != original:
         prepared.temporary = True
     return prepared
 
@@ -316,7 +313,7 @@ def _prepare_zip(path: Path, size: int, temp_dir: Path) -> PreparedFile:
                 head = handle.read(HEADER_BYTES)
             if not head:
                 raise BadInput(f"The IFC file inside {name!r} is empty.")
-            return _prepare_step(path, target, size, head, temp_dir, warnings=[])
+            return _prepare_step(path, target, size, head, temp_dir)
         except BaseException:
             target.unlink(missing_ok=True)
             raise
