@@ -657,7 +657,7 @@ def _quantity_sums(elements: Sequence[Element]) -> QuantitySums:
         sums = None
         taken: set[str] | None = None  # only needed when a second base set turns up
         for position, pset in enumerate(psets):
-            if pset.kind != KIND_QTO or not (pset.name.startswith("Qto_") or pset.name == "BaseQuantities"):
+            if not is_base_quantity_set(pset):
                 continue
             if sums is None:
                 key = (element.ifc_class, element.storey_global_id)
