@@ -13,6 +13,7 @@ caller removes.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
@@ -331,6 +332,6 @@ def _extract_capped(archive: zipfile.ZipFile, member: zipfile.ZipInfo, target: P
                     raise BadInput(f"{name!r} unpacks to more data than it declares; it was not opened.")
                 dst.write(chunk)
     except (zipfile.BadZipFile, EOFError, OSError, RuntimeError) as exc:
-        if isinstance(exc, OSError) and exc.errno == 28:
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
             raise
         raise BadInput(f"{name!r} is a damaged zip archive: {exc}.") from None
