@@ -657,7 +657,7 @@ def _quantity_sums(elements: Sequence[Element]) -> QuantitySums:
         sums = None
         taken: set[str] | None = None  # only needed when a second base set turns up
         for position, pset in enumerate(psets):
-            if pset.kind != KIND_QTO or not (pset.name.startswith("Qto_") or pset.name == "BaseQuantities"):
+            if not is_base_quantity_set(pset):
                 continue
             if sums is None:
                 key = (element.ifc_class, element.storey_global_id)
@@ -759,13 +759,12 @@ def _summarise(
         counts=counts,
         unchanged=len(new) - counts.added - counts.changed,
         by_class=dict(sorted(by_class.items())),
-        by_storey=dict(sorted(by_storey.items(), key=lambda kv: (kv[0] == NO_STOREY_LABEL, kv[0]))),
+        by_storey=dict(sorted(by_storey.items(), key=_storey_label_order)),
         by_field=dict(sorted(by_field.items(), key=lambda kv: (-kv[1], kv[0]))),
         quantities=_sorted_totals(totals, order),
         quantities_by_class={k: _sorted_totals(v, order) for k, v in sorted(totals_by_class.items())},
         quantities_by_storey={
-            k: _sorted_totals(v, order)
-            for k, v in sorted(totals_by_storey.items(), key=lambda kv: (kv[0] == NO_STOREY_LABEL, kv[0]))
+            k: _sorted_totals(v, order) for k, v in sorted(totals_by_storey.items(), key=_storey_label_order)
         },
     )
 
@@ -859,6 +858,11 @@ def _unit_label(units: list[UnitInfo], unit_type: str) -> str | None:
             symbol = unit.symbol if unit.symbol and "?" not in unit.symbol else None
             return symbol or unit.name
     return None
+
+
+def _storey_label_order(item: tuple[str, Any]) -> tuple[bool, str]:
+    """Sort key for (storey label, value) items: by label, elements not on a storey last."""
+    return (item[0] == NO_STOREY_LABEL, item[0])
 
 
 def _sorted_totals(totals: dict[str, QuantityTotal], order: list[str]) -> dict[str, QuantityTotal]:

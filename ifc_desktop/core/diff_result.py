@@ -216,9 +216,6 @@ class DiffResult:
     def counts(self) -> ChangeCounts:
         return self.summary.counts
 
-    def by_global_id(self, global_id: str) -> list[ElementChange]:
-        return [c for c in self.changes if c.global_id == global_id]
-
     def matching(
         self,
         *,

@@ -8,6 +8,7 @@ who dropped the file; technical details go to the log and the job's details.
 
 from __future__ import annotations
 
+import errno
 import traceback
 
 
@@ -59,11 +60,11 @@ def as_import_failure(exc: BaseException) -> ImportFailure:
     details = describe_exception(exc)
     if isinstance(exc, MemoryError):
         return TransientFailure("The computer ran out of memory while reading this file.", details)
-    if isinstance(exc, OSError) and getattr(exc, "errno", None) == 28:
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         return TransientFailure("The disk is full: free some space and retry.", details)
     text = str(exc).lower()
     if "database is locked" in text or "database is busy" in text:
         return TransientFailure("The history database was busy; the import will be retried.", details)
-    if "disk is full" in text or "database or disk is full" in text:
+    if "disk is full" in text:  # also SQLite's "database or disk is full"
         return TransientFailure("The disk is full: free some space and retry.", details)
     return TransientFailure(f"Unexpected error while importing: {type(exc).__name__}: {exc}", details)

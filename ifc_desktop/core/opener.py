@@ -13,6 +13,7 @@ caller removes.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
@@ -120,7 +121,7 @@ def prepare(path: Path, temp_dir: Path) -> PreparedFile:
         return _prepare_zip(path, size, temp_dir)
     if path.suffix.lower() == ".ifczip":
         raise BadInput(f"{path.name!r} is named .ifczip but is not a zip archive.")
-    return _prepare_step(path, path, size, head, temp_dir, warnings=[])
+    return _prepare_step(path, path, size, head, temp_dir)
 
 
 def _describe_foreign(head: bytes) -> str | None:
@@ -131,15 +132,13 @@ def _describe_foreign(head: bytes) -> str | None:
 
 
 def _looks_like_xml(head: bytes) -> bool:
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    text = head.lstrip(_BOM + b" \t\r\n")
     return text.startswith(b"<?xml") or text.startswith(b"<")
 
 
-def _prepare_step(
-    original: Path, readable: Path, size: int, head: bytes, temp_dir: Path, warnings: list[str]
-) -> PreparedFile:
+def _prepare_step(original: Path, readable: Path, size: int, head: bytes, temp_dir: Path) -> PreparedFile:
     name = original.name
-    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    stripped = head.lstrip(_BOM + b" \t\r\n")
     if _looks_like_xml(head):
         raise UnsupportedFormat(
             f"{name!r} is an ifcXML file. IFC Desktop reads IFC STEP files (.ifc) and zipped STEP "
@@ -157,22 +156,21 @@ def _prepare_step(
         raise BadInput(f"{name!r} has no FILE_SCHEMA in its header, so its IFC version is unknown.")
     declared = match.group(1).decode("ascii", "replace").strip()
     schema_read = _schema_to_read(declared, name)
-    _check_complete(readable, name)
-    warnings.extend(_scan_bytes(readable, name))
-    prepared = PreparedFile(original, readable, declared, schema_read, size, warnings, temporary=False)
     # The parser rejects a UTF-8 byte order mark as a damaged header; it is dropped in the copy.
     bom = head.startswith(_BOM)
-    if declared.upper() != schema_read or bom:
-        if declared.upper() != schema_read:
-            warnings.append(
-                f"The file declares schema {declared}, which IFC Desktop reads as {schema_read} "
-                "(the file itself is not changed)."
-            )
+    content_end = _check_complete(readable, name)
+    warnings = _scan_bytes(readable, name, start=len(_BOM) if bom else 0, end=content_end)
+    renamed = declared.upper() != schema_read
+    if renamed:
+        warnings.append(
+            f"The file declares schema {declared}, which IFC Desktop reads as {schema_read} "
+            "(the file itself is not changed)."
+        )
+    prepared = PreparedFile(original, readable, declared, schema_read, size, warnings, temporary=readable != original)
+    if renamed or bom:
         prepared.readable_path = _rewrite_schema(readable, match, schema_read, temp_dir, skip=len(_BOM) if bom else 0)
         if readable != original:  # already a temporary copy: drop the intermediate one
             readable.unlink(missing_ok=True)
-        prepared.temporary = True
-    elif readable != original:
         prepared.temporary = True
     return prepared
 
@@ -194,14 +192,18 @@ def _schema_to_read(declared: str, name: str) -> str:
     raise UnsupportedFormat(f"{name!r} uses the schema {declared}, which is not supported (supported: {supported}).")
 
 
-def _check_complete(path: Path, name: str) -> None:
-    """A STEP file must end with ENDSEC; END-ISO-10303-21; - otherwise it was cut off."""
+def _check_complete(path: Path, name: str) -> int:
+    """A STEP file must end with ENDSEC; END-ISO-10303-21; - otherwise it was cut off.
+
+    Returns where the content ends: the file size less the padding after the end marker.
+    """
     with open(path, "rb") as handle:
         handle.seek(0, os.SEEK_END)
-        end = handle.tell()
-        handle.seek(max(0, end - TAIL_BYTES))
-        tail = handle.read()
-    tail = _COMMENT_RE.sub(b"", tail).rstrip(_PADDING)
+        size = handle.tell()
+        handle.seek(max(0, size - TAIL_BYTES))
+        raw_tail = handle.read()
+    content_end = size - (len(raw_tail) - len(raw_tail.rstrip(_PADDING)))
+    tail = _COMMENT_RE.sub(b"", raw_tail).rstrip(_PADDING)
     if not _END_RE.search(tail):
         if tail.upper().endswith(b"END-ISO-10303-21;"):
             raise BadInput(f"{name!r} is damaged: the DATA section is not closed (ENDSEC; is missing).")
@@ -209,21 +211,20 @@ def _check_complete(path: Path, name: str) -> None:
             f"{name!r} is incomplete: it does not end with END-ISO-10303-21; - it was probably cut off "
             "while being exported, downloaded or copied. Get a complete copy and import it again."
         )
+    return content_end
 
 
-def _scan_bytes(path: Path, name: str) -> list[str]:
+def _scan_bytes(path: Path, name: str, *, start: int, end: int) -> list[str]:
     """Bytes the parser would mishandle without a word: NUL (refused) and raw non-ASCII text (a warning).
 
     STEP text is ASCII, other characters being written as escapes (\\X2\\...\\X0\\).
     ifcopenshell drops raw non-ASCII bytes from strings, and a NUL byte between
-    entities makes it skip the entity that follows. One streaming pass, mostly in C.
+    entities makes it skip the entity that follows. One streaming pass over bytes
+    ``start:end`` (after any byte order mark, before the padding that follows the
+    end marker), mostly in C.
     """
-    size = path.stat().st_size
+    position, line, first_non_ascii = start, 1, None
     with open(path, "rb") as handle:
-        handle.seek(max(0, size - TAIL_BYTES))
-        tail = handle.read()
-        end = size - (len(tail) - len(tail.rstrip(_PADDING)))  # padding after the end marker is harmless
-        position, line, first_non_ascii = (len(_BOM) if handle.seek(0) == 0 and handle.read(3) == _BOM else 0), 1, None
         handle.seek(position)
         while position < end and (chunk := handle.read(min(SCAN_CHUNK, end - position))):
             if b"\x00" in chunk:
@@ -313,7 +314,7 @@ def _prepare_zip(path: Path, size: int, temp_dir: Path) -> PreparedFile:
                 head = handle.read(HEADER_BYTES)
             if not head:
                 raise BadInput(f"The IFC file inside {name!r} is empty.")
-            return _prepare_step(path, target, size, head, temp_dir, warnings=[])
+            return _prepare_step(path, target, size, head, temp_dir)
         except BaseException:
             target.unlink(missing_ok=True)
             raise
@@ -331,6 +332,6 @@ def _extract_capped(archive: zipfile.ZipFile, member: zipfile.ZipInfo, target: P
                     raise BadInput(f"{name!r} unpacks to more data than it declares; it was not opened.")
                 dst.write(chunk)
     except (zipfile.BadZipFile, EOFError, OSError, RuntimeError) as exc:
-        if isinstance(exc, OSError) and exc.errno == 28:
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
             raise
         raise BadInput(f"{name!r} is a damaged zip archive: {exc}.") from None
