@@ -44,6 +44,7 @@ from ifc_desktop.core.snapshot import (
     Snapshot,
     UnitInfo,
 )
+from ifc_desktop.core.values import element_hash, properties_digest
 
 CLASSES = [  # (class, share, quantity set)
     ("IfcWall", 0.30, "Qto_WallBaseQuantities"),
@@ -70,26 +71,10 @@ def guid(rng: random.Random) -> str:
     return "".join(rng.choice(_GUID_CHARS) for _ in range(22))
 
 
-def content_hash(e: Element) -> str:
-    data = repr(
-        (
-            e.ifc_class,
-            e.predefined_type,
-            e.name,
-            e.description,
-            e.object_type,
-            e.tag,
-            e.long_name,
-            e.type_class,
-            e.type_name,
-            e.container_global_id,
-            e.parent_global_id,
-            e.materials,
-            [(c.system, c.identification, c.name) for c in e.classifications],
-            sorted(repr((p.name, p.kind, p.source, sorted(p.properties.items()))) for p in e.property_sets),
-        )
-    )
-    return hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
+def content_hash(element: Element) -> str:
+    """The hash the extractor writes, by which the diff tells a changed element from an unchanged one."""
+    pset_hashes = [properties_digest(p.name, p.kind, p.source, p.properties) for p in element.property_sets]
+    return element_hash(element, pset_hashes)
 
 
 def build_version(count: int, seed: int = 1) -> list[Element]:

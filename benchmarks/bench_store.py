@@ -20,7 +20,9 @@ import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -43,6 +45,7 @@ from ifc_desktop.store import Store
 from ifc_desktop.store.models import Element as ElementTable
 from ifc_desktop.store.rows import INSERT_ELEMENT_SQL, PreparedRows, prepare_rows, refs_json
 
+T = TypeVar("T")
 CLASSES = ["IfcWall", "IfcSlab", "IfcBeam", "IfcColumn", "IfcDoor", "IfcWindow", "IfcMember", "IfcPlate"]
 
 
@@ -124,12 +127,12 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
 
 
-def timed(fn):
+def timed(fn: Callable[[], T]) -> tuple[T, float]:
     result, wall, _ = cpu_timed(fn)
     return result, wall
 
 
-def cpu_timed(fn):
+def cpu_timed(fn: Callable[[], T]) -> tuple[T, float, float]:
     """Result, wall seconds, and this process's CPU seconds (apart from other load on the machine)."""
     start, start_cpu = time.perf_counter(), time.process_time()
     result = fn()

@@ -52,12 +52,16 @@ class StallMeter:
         self._last = now
 
 
-def pump(app: Any, until: Callable[[], bool], timeout: float) -> bool:
-    """Process events until ``until()`` holds; False when ``timeout`` seconds pass first."""
+def pump(app: Any, until: Callable[[], bool], timeout: float) -> None:
+    """Process events until ``until()`` holds.
+
+    Raises TimeoutError when ``timeout`` seconds pass first: a step that never finished
+    must not be reported as a measurement.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         app.processEvents()
         if until():
-            return True
+            return
         time.sleep(0.001)
-    return False
+    raise TimeoutError(f"the window did not get there within {timeout:.0f} s")

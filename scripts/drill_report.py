@@ -36,13 +36,7 @@ os.environ["IFC_DESKTOP_ENABLE_FAULTS"] = "1"  # the drills inject faults into t
 from ifc_desktop.jobs import JobEngine, JobState  # noqa: E402
 from ifc_desktop.jobs.task import STAGES, TEMP_FOLDER  # noqa: E402
 from tests import hostile_corpus as hc  # noqa: E402
-
-GOOD = {
-    "ifc2x3_revit2011_duplex_apartment_A.ifc": 295,
-    "ifc4_archicad20_fzk_haus.ifc": 127,
-    "ifc2x3_revit2021_simple_wall.ifc": 6,
-}
-HEAVY = ["ifc2x3_tekla2019_mini_project_steel.ifc", "ifc2x3_revit2011_duplex_apartment_A.ifc"]
+from tests.jobs_fixtures import distinct_copy  # noqa: E402
 
 
 @dataclass
@@ -56,14 +50,6 @@ class Row:
     unexpected: int = 0
     seconds: float = 0.0
     note: str = ""
-
-
-def copy_of(name: str, folder: Path, label: str) -> Path:
-    """A sample with different bytes (a trailing comment), so it is a new version."""
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{Path(name).stem} {label}.ifc"
-    target.write_bytes(hc.sample_bytes(name) + f"/* {label} */\n".encode())
-    return target
 
 
 def engine(data_dir: Path, **options) -> JobEngine:
@@ -94,7 +80,7 @@ def drill_corpus(work: Path) -> Row:
         folder_case = "directory named x.ifc"  # a folder drop: its IFC files are imported
         cases = [(name, path) for name, path in corpus.items() if name != folder_case]
         jobs = runner.submit([path for _, path in cases])
-        good = runner.submit([hc.SAMPLES / name for name in GOOD])
+        good = runner.submit([hc.SAMPLES / name for name in hc.GOOD_SAMPLES])
         assert runner.wait(timeout=900)
         jobs = [runner.get(job.id) for job in jobs]
         good = [runner.get(job.id) for job in good]
@@ -108,7 +94,10 @@ def drill_corpus(work: Path) -> Row:
             row.unexpected += 1
             print(f"  unexpected: {name}: {wrong or job.attempts}", file=sys.stderr)
     for job in good:
-        if job.state != JobState.SUCCESS or hc.job_result(job, data_dir)["elements"] != GOOD[Path(job.path).name]:
+        if (
+            job.state != JobState.SUCCESS
+            or hc.job_result(job, data_dir)["elements"] != hc.GOOD_SAMPLES[Path(job.path).name]
+        ):
             row.unexpected += 1
     expect = [hc.BY_NAME[name].expect.outcome == hc.SUCCESS for name, _ in cases] + [True] * len(good)
     row.versions_lost, row.jobs_lost = history_losses(data_dir, jobs + good, expect)
@@ -122,8 +111,7 @@ def drill_stage_kills(work: Path) -> Row:
     runner = engine(data_dir)
     try:
         jobs = [
-            runner.submit([copy_of("ifc4_archicad20_fzk_haus.ifc", work / "drop", stage)], fault=f"kill:{stage}")[0]
-            for stage in STAGES
+            runner.submit([distinct_copy(hc.HAUS, work / "drop", stage)], fault=f"kill:{stage}")[0] for stage in STAGES
         ]
         assert runner.wait(timeout=900)
         jobs = [runner.get(job.id) for job in jobs]
@@ -144,9 +132,9 @@ def drill_app_kills(work: Path, kills: int) -> Row:
     row = Row(f"app SIGKILL while writing a version ×{kills}")
     data_dir = work / "data"
     drop = work / "drop"
-    files = [copy_of(HEAVY[i % 2], drop, f"copy {i}") for i in range(max(4, kills // 3))]
+    files = [distinct_copy(hc.HEAVY_SAMPLES[i % 2], drop, f"copy {i}") for i in range(max(4, kills // 3))]
     result = hc.kill_loop(
-        data_dir, files, kills, lambda n: [copy_of(HEAVY[0], drop, f"more {n} {i}") for i in range(2)]
+        data_dir, files, kills, lambda n: [distinct_copy(hc.HEAVY_SAMPLES[0], drop, f"more {n} {i}") for i in range(2)]
     )
     files = result["files"]
     table, versions = hc.jobs_and_versions(data_dir)
@@ -179,7 +167,7 @@ def drill_lock(work: Path) -> Row:
     )
     try:
         holder.stdout.readline()
-        (job,) = runner.submit([copy_of(GOOD_SMALL, work / "drop", "behind a lock")])
+        (job,) = runner.submit([distinct_copy(GOOD_SMALL, work / "drop", "behind a lock")])
         assert runner.wait([job.id], timeout=300)
         job = runner.get(job.id)
     finally:
@@ -281,8 +269,8 @@ def drill_fifty(work: Path) -> Row:
     row = Row("50 files dropped at once (30 bad, 20 good)", inputs=50)
     corpus = hc.build(work / "corpus", [case for case in hc.CASES if not case.big])
     bad = [path for name, path in corpus.items() if hc.BY_NAME[name].expect.outcome == hc.FAILURE][:30]
-    names = [*GOOD, "ifc4_bonsai_tutorial_walls_openings.ifc"]
-    good = [copy_of(name, work / "good", f"drop {i}") for i in range(5) for name in names][:20]
+    names = [*hc.GOOD_SAMPLES, "ifc4_bonsai_tutorial_walls_openings.ifc"]
+    good = [distinct_copy(name, work / "good", f"drop {i}") for i in range(5) for name in names][:20]
     data_dir = work / "data"
     summary = hc.App(data_dir, bad + good).finish()
     states = summary["states"]

@@ -40,6 +40,15 @@ ZIPPED_XML = "ifczip_containing_ifcxml_hello_wall.ifczip"
 OTHER_SCHEMA_ENTITY = "bad_ifc4_entity_from_other_schema.ifc"
 RC2 = "ifc4x3rc2_sketchup2015_kit_simple_road_UNSUPPORTED_SCHEMA.ifc"
 
+# Real samples the drills drop among the hostile files, with their IfcProduct counts (SOURCES.md).
+GOOD_SAMPLES = {
+    "ifc2x3_revit2011_duplex_apartment_A.ifc": 295,
+    "ifc4_archicad20_fzk_haus.ifc": 127,
+    "ifc2x3_revit2021_simple_wall.ifc": 6,
+}
+# Samples whose saving takes a few hundred milliseconds, so a kill lands inside the write.
+HEAVY_SAMPLES = ["ifc2x3_tekla2019_mini_project_steel.ifc", "ifc2x3_revit2011_duplex_apartment_A.ifc"]
+
 FAILURE = "failure"
 SUCCESS = "success"
 

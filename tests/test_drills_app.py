@@ -21,8 +21,6 @@ from .conftest import sample
 from .jobs_fixtures import distinct_copy
 
 KILLS = int(os.environ.get("IFC_DESKTOP_DRILL_KILLS", "10"))
-# Files whose saving takes a few hundred milliseconds, so a kill lands inside the write.
-HEAVY = ["ifc2x3_tekla2019_mini_project_steel.ifc", "ifc2x3_revit2011_duplex_apartment_A.ifc"]
 
 
 @pytest.mark.slow
@@ -30,9 +28,11 @@ HEAVY = ["ifc2x3_tekla2019_mini_project_steel.ifc", "ifc2x3_revit2011_duplex_apa
 def test_killing_the_app_while_it_writes_versions_loses_nothing(tmp_path):
     data_dir = tmp_path / "data ü"
     drop = tmp_path / "drop"
-    files = [distinct_copy(HEAVY[i % len(HEAVY)], drop, f"copy {i}") for i in range(max(4, KILLS // 3))]
+    files = [
+        distinct_copy(hc.HEAVY_SAMPLES[i % len(hc.HEAVY_SAMPLES)], drop, f"copy {i}") for i in range(max(4, KILLS // 3))
+    ]
     result = hc.kill_loop(
-        data_dir, files, KILLS, lambda n: [distinct_copy(HEAVY[0], drop, f"more {n} {i}") for i in range(2)]
+        data_dir, files, KILLS, lambda n: [distinct_copy(hc.HEAVY_SAMPLES[0], drop, f"more {n} {i}") for i in range(2)]
     )
     files = result["files"]
     assert result["orphans"] == 0, "worker processes outlived the killed app"

@@ -20,13 +20,6 @@ from . import hostile_corpus as hc
 from .conftest import sample
 from .jobs_fixtures import SMALL_GOOD, distinct_copy, engine_factory, versions_of_job
 
-# Real samples dropped with the corpus, with their IfcProduct counts (SOURCES.md).
-GOOD = {
-    "ifc2x3_revit2011_duplex_apartment_A.ifc": 295,
-    "ifc4_archicad20_fzk_haus.ifc": 127,
-    "ifc2x3_revit2021_simple_wall.ifc": 6,
-}
-
 
 @pytest.fixture
 def make_engine(data_dir):
@@ -50,7 +43,7 @@ def test_the_hostile_corpus_dropped_at_once_with_good_files(make_engine, data_di
     (folder_job,) = engine.submit([corpus[folder_case.name]])
     (deleted_job,) = engine.submit([deleted], fault="slow:Checking file")
     deleted.unlink()
-    good = dict(zip(GOOD, engine.submit([sample(name) for name in GOOD]), strict=True))
+    good = dict(zip(hc.GOOD_SAMPLES, engine.submit([sample(name) for name in hc.GOOD_SAMPLES]), strict=True))
     assert engine.wait(timeout=600)
 
     problems = {}
@@ -71,7 +64,7 @@ def test_the_hostile_corpus_dropped_at_once_with_good_files(make_engine, data_di
     for name, job in good.items():
         job = engine.get(job.id)
         assert job.state == JobState.SUCCESS, (name, job.error_message)
-        assert hc.job_result(job, data_dir)["elements"] == GOOD[name]
+        assert hc.job_result(job, data_dir)["elements"] == hc.GOOD_SAMPLES[name]
 
     assert hc.leftovers(data_dir / TEMP_FOLDER, system_temp) == []
     assert hc.integrity(data_dir) == [("ok",)]

@@ -12,7 +12,6 @@ down one worker and show up as ``crashed`` rather than killing the test run:
 from __future__ import annotations
 
 import os
-import sqlite3
 import stat
 import tempfile
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -28,12 +27,6 @@ from . import hostile_corpus as hc
 from .conftest import sample
 
 CASE_TIMEOUT = 180.0
-# Real samples imported alongside the corpus, with their IfcProduct counts from SOURCES.md.
-GOOD = {
-    "ifc2x3_revit2011_duplex_apartment_A.ifc": 295,
-    "ifc4_archicad20_fzk_haus.ifc": 127,
-    "ifc2x3_revit2021_simple_wall.ifc": 6,
-}
 
 
 def gather(futures: dict) -> dict[str, dict]:
@@ -76,7 +69,9 @@ def imported(corpus, tmp_path_factory) -> tuple[dict[str, dict], dict[str, dict]
     Store.open(data_dir, migrate=True).close()
     system_temp = work / "system temp"
     with hc.probe_pool(system_temp) as pool:
-        good = {name: pool.schedule(hc.import_result, args=(str(sample(name)), str(data_dir))) for name in GOOD}
+        good = {
+            name: pool.schedule(hc.import_result, args=(str(sample(name)), str(data_dir))) for name in hc.GOOD_SAMPLES
+        }
         bad = {
             name: pool.schedule(hc.import_result, args=(str(path), str(data_dir)), timeout=CASE_TIMEOUT)
             for name, path in corpus.items()
@@ -109,7 +104,7 @@ def test_the_import_task_classifies_each_case(name, imported, corpus):
 
 def test_good_files_imported_alongside_the_corpus_are_unaffected(imported):
     _, good, _, _ = imported
-    for name, products in GOOD.items():
+    for name, products in hc.GOOD_SAMPLES.items():
         assert good[name]["outcome"] == hc.SUCCESS, good[name]
         assert good[name]["elements"] == products, name
 
@@ -122,13 +117,10 @@ def test_the_history_holds_exactly_the_successful_imports(imported, corpus):
     """One version per distinct successful file, each with all its element rows; the database is sound."""
     results, good, data_dir, _ = imported
     successes = [r for r in [*results.values(), *good.values()] if r["outcome"] == hc.SUCCESS]
-    expected_versions = {r["version_id"] for r in successes}
-    with sqlite3.connect(data_dir / "history.sqlite") as db:
-        assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-        versions = dict(db.execute("SELECT id, element_count FROM versions").fetchall())
-        rows = dict(db.execute("SELECT version_id, count(*) FROM elements GROUP BY version_id").fetchall())
-    assert set(versions) == expected_versions
-    assert {v: rows.get(v, 0) for v in versions} == versions
+    assert hc.integrity(data_dir) == [("ok",)]
+    _, versions = hc.jobs_and_versions(data_dir)
+    assert {version_id for version_id, _, _ in versions} == {r["version_id"] for r in successes}
+    assert hc.partial_versions(data_dir) == []
 
 
 def _world_readable_dir() -> Path:
