@@ -198,6 +198,9 @@ def test_history_counts_compare_filter_details_and_exports(qtbot, make_window, t
         history.table.selectionModel().SelectionFlag.Select | history.table.selectionModel().SelectionFlag.Rows,
     )
     assert [v.number for v in history.selected_versions()] == [3, 2]
+    # A refresh of the same model's history (an import or revert elsewhere) keeps both selected.
+    history.set_history(history.model_id, versions.versions(), [])
+    assert [v.number for v in history.selected_versions()] == [3, 2]
     with qtbot.waitSignal(panel.comparison_shown, timeout=TIMEOUT) as shown:
         history.compare_button.click()
     assert shown.args[0].changes == []

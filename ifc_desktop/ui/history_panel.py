@@ -289,11 +289,13 @@ class HistoryPanel(QWidget):
         count = len(versions)
         self.summary.setText(f"{count} version{'s' if count != 1 else ''}" if has_model else "")
         self._fill_activity(events)
-        for number in selected:
-            row = self.versions.row_of_number(number)
-            if row is not None:
-                self.table.selectRow(row)
-        if not selected and versions:
+        # selectRow() replaces the selection: re-select every version that was selected together.
+        rows = [row for number in selected if (row := self.versions.row_of_number(number)) is not None]
+        selection = self.table.selectionModel()
+        flags = selection.SelectionFlag.Select | selection.SelectionFlag.Rows
+        for row in rows:
+            selection.select(self.versions.index(row, 0), flags)
+        if not rows and versions:
             self.table.selectRow(0)
         self._update_actions()
 
