@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
+from ifc_desktop.core.diff_result import format_value
 from ifc_desktop.ui.element_models import ElementRowRole
 from tests.conftest import sample
 
@@ -194,6 +195,14 @@ def test_element_views_show_the_counts_the_engine_stored(qtbot, make_window):
     sections = [details_tree.topLevelItem(i) for i in range(details_tree.topLevelItemCount())]
     assert sections and all(section.isExpanded() for section in sections)
     assert all(s.child(j).isExpanded() for s in sections for j in range(s.childCount()) if s.child(j).childCount())
+    # Property values read as the compare view and its exports write them: one format for both.
+    element = panel.details.element
+    expected = {(key, format_value(value)) for pset in element.property_sets for key, value in pset.properties.items()}
+    set_rows = [
+        s.child(j) for s in sections if s.text(0) in ("Property sets", "Quantities") for j in range(s.childCount())
+    ]
+    shown = {(row.child(k).text(0), row.child(k).text(1)) for row in set_rows for k in range(row.childCount())}
+    assert expected and shown == expected
 
 
 def test_search_finds_elements_by_global_id(qtbot, make_window):

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.diff_result import format_value
 from . import theme
-from .formatting import format_value
 
 FROM_TYPE = "(from type)"
 

@@ -1,9 +1,8 @@
-"""Numbers, sizes, times and property values as a person reads them."""
+"""Counts, sizes, durations and times as a person reads them (values: ``core.diff_result.format_value``)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 
 def format_duration(seconds: float | None) -> str:
@@ -41,18 +40,3 @@ def format_datetime(value: datetime | None) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone().strftime("%Y-%m-%d %H:%M")
-
-
-def format_value(value: Any) -> str:
-    """A property value: scalars as written, lists joined, dicts as key: value."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "Yes" if value else "No"
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(format_value(v) for v in value)
-    if isinstance(value, dict):
-        return "; ".join(f"{k}: {format_value(v)}" for k, v in value.items())
-    return str(value)
