@@ -143,6 +143,14 @@ def test_spatial_tree(store: Store, tmp_path: Path) -> None:
         ("IfcFutureSpatialThing", "Zone"),
     ]
     assert tree[2].parent_global_id == gid("bldg", 1)
+    # What each container directly holds, in one query, as counted one container at a time.
+    held: dict[str, int] = {}
+    for element in snapshot.elements:
+        if element.container_global_id:
+            held[element.container_global_id] = held.get(element.container_global_id, 0) + 1
+    counts = store.count_by_container(version.id)
+    assert counts == held and counts[gid("zone", 1)] == 1
+    assert counts == {c: store.count_elements(version.id, container_global_id=c) for c in counts}
 
 
 def test_element_filters_and_search(store: Store, tmp_path: Path) -> None:

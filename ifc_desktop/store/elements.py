@@ -70,6 +70,14 @@ def spatial_tree(conn: Connection, version_id: int) -> list[ElementRow]:
     return [ElementRow(*r) for r in rows]
 
 
+def count_by_container(conn: Connection, version_id: int) -> dict[str, int]:
+    sql = (
+        "SELECT container_global_id, count(*) FROM elements "
+        "WHERE version_id = ? AND container_global_id IS NOT NULL GROUP BY container_global_id"
+    )
+    return dict(conn.exec_driver_sql(sql, (version_id,)).all())
+
+
 def element_rows(
     conn: Connection,
     version_id: int,

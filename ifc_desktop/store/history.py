@@ -263,6 +263,11 @@ class Store:
         with self.read() as conn:
             return elements.spatial_tree(conn, version_id)
 
+    def count_by_container(self, version_id: int) -> dict[str, int]:
+        """How many elements each spatial container directly holds, by its GlobalId (one grouped query)."""
+        with self.read() as conn:
+            return elements.count_by_container(conn, version_id)
+
     def elements(
         self,
         version_id: int,

@@ -92,11 +92,7 @@ class ElementTreeModel(QAbstractItemModel):
         version_id = self.version_id
 
         def query(store) -> tuple[list[Any], dict[str, int]]:
-            spatial = store.spatial_tree(version_id)
-            counts = {
-                row.global_id: store.count_elements(version_id, container_global_id=row.global_id) for row in spatial
-            }
-            return spatial, counts
+            return store.spatial_tree(version_id), store.count_by_container(version_id)
 
         self._submit(query, lambda result: self._build_spatial(result[0], result[1], project_name))
 
