@@ -13,6 +13,7 @@ each, so leftovers can be seen, and a parser crash takes down only one worker.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import multiprocessing
@@ -25,7 +26,7 @@ import tempfile
 import traceback
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -866,8 +867,14 @@ class App:
         return False
 
 
-def history(data_dir: Path) -> sqlite3.Connection:
-    return sqlite3.connect(Path(data_dir) / "history.sqlite")
+@contextlib.contextmanager
+def history(data_dir: Path) -> Iterator[sqlite3.Connection]:
+    """The history database, read directly; closed on leaving the block."""
+    db = sqlite3.connect(Path(data_dir) / "history.sqlite")
+    try:
+        yield db
+    finally:
+        db.close()
 
 
 def integrity(data_dir: Path) -> list[tuple[str]]:
