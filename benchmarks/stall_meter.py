@@ -52,11 +52,11 @@ class StallMeter:
         self._last = now
 
 
-def pump(app: Any, until: Callable[[], bool], timeout: float) -> None:
+def pump(app: Any, until: Callable[[], bool], timeout: float, what: str = "the window") -> None:
     """Process events until ``until()`` holds.
 
     Raises TimeoutError when ``timeout`` seconds pass first: a step that never finished
-    must not be reported as a measurement.
+    must not be reported as a measurement (nor photographed, in scripts/screenshots.py).
     """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -64,4 +64,4 @@ def pump(app: Any, until: Callable[[], bool], timeout: float) -> None:
         if until():
             return
         time.sleep(0.001)
-    raise TimeoutError(f"the window did not get there within {timeout:.0f} s")
+    raise TimeoutError(f"{what} did not get there within {timeout:.0f} s")

@@ -51,6 +51,7 @@ def take(out: Path, work: Path, only: str | None = None) -> int:
     from PySide6.QtCore import QPoint, QRect, Qt
     from PySide6.QtGui import QColor, QPainter, QPixmap
 
+    from benchmarks.stall_meter import pump as wait_for
     from ifc_desktop.app import create_window
     from ifc_desktop.core.synthetic import write_model
     from ifc_desktop.ui.settings import AppSettings
@@ -65,14 +66,8 @@ def take(out: Path, work: Path, only: str | None = None) -> int:
     window.show()
     window.start([])
 
-    def pump(until: Callable[[], bool], timeout: float = 120.0, what: str = "") -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            app.processEvents()
-            if until():
-                return
-            time.sleep(0.01)
-        raise TimeoutError(f"timed out waiting for {what}")
+    def pump(until: Callable[[], bool], timeout: float = 120.0, what: str = "the window") -> None:
+        wait_for(app, until, timeout, what)
 
     def settle(seconds: float = 0.4) -> None:
         end = time.monotonic() + seconds
