@@ -408,3 +408,15 @@ def test_matching_filters_like_the_compare_table() -> None:
     assert ids(result.matching(text="ei 90")) == ["A"]  # an old/new value
     assert ids(result.matching(text="FAÇADE")) == ["C"]
     assert ids(result.matching(text="firerating", kinds={ADDED})) == []
+
+
+def test_bounded_table_and_complex_values_read_as_their_attributes_without_class_and_name():
+    from ifc_desktop.core.diff_result import format_value
+
+    bounded = {"type": "IfcPropertyBoundedValue", "Name": "Load", "Description": None, "UpperBoundValue": 10.0}
+    bounded |= {"LowerBoundValue": 1.5, "SetPointValue": None}
+    assert format_value(bounded) == "UpperBoundValue=10, LowerBoundValue=1.5"
+    table = {"type": "IfcPropertyTableValue", "Name": "T", "DefiningValues": [1.0, 2.0], "DefinedValues": ["x", "y"]}
+    assert format_value(table) == "DefiningValues=[1; 2], DefinedValues=[x; y]"
+    complex_property = {"type": "IfcComplexProperty", "UsageName": "usage", "properties": {"A": True, "B": 2.5}}
+    assert format_value(complex_property) == "UsageName=usage, properties=(A=TRUE, B=2.5)"

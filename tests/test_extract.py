@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import ifcopenshell
+import ifcopenshell.guid
 import ifcopenshell.util.element
 import ifcopenshell.util.placement
 import pytest
@@ -259,3 +260,94 @@ def test_property_sets_given_together_in_one_relationship_are_all_read(tmp_path)
     assert merged_psets(wall.property_sets) == {"A": {"x": "1"}, "B": {"y": 2.5}}
     reference = ifcopenshell.open(str(path))  # kept in a name: its entities do not keep it alive
     assert merged_psets(wall.property_sets) == reference_psets(reference.by_type("IfcWall")[0])
+
+
+def _model_with_every_kind_of_property(schema: str) -> ifcopenshell.file:
+    """A wall whose sets hold each kind of property and quantity the schema has, plus a type set
+    that the occurrence overrides and a second occurrence set of the same name."""
+    f = ifcopenshell.file(schema=schema)
+    ifc4 = schema != "IFC2X3"
+    gid = ifcopenshell.guid.new
+    project = f.createIfcProject(gid(), None, "Every kind", None, None, None, None, None, None)
+    wall = f.createIfcWall(gid(), None, "Wall", None, None, None, None, None)
+    wall_type = f.createIfcWallType(gid(), None, "Type", None, None, None, None, None, None, "STANDARD")
+    f.createIfcRelAggregates(gid(), None, None, None, project, [wall])
+    f.createIfcRelDefinesByType(gid(), None, None, None, [wall], wall_type)
+
+    def single(name: str, value: ifcopenshell.entity_instance | None) -> ifcopenshell.entity_instance:
+        return f.createIfcPropertySingleValue(name, None, value, None)
+
+    wall_type.HasPropertySets = [
+        f.createIfcPropertySet(
+            gid(),
+            None,
+            "Pset_WallCommon",
+            None,
+            [single("FireRating", f.createIfcLabel("REI 30")), single("IsExternal", f.createIfcBoolean(True))],
+        )
+    ]
+    referenced = f.createIfcPerson(None, "Doe", "Jane") if ifc4 else f.createIfcMaterial("Steel")
+    enumeration = f.createIfcPropertyEnumeration("E", [f.createIfcLabel(x) for x in "ABC"], None)
+    properties = [
+        single("Empty", None),
+        single("Logical", f.createIfcLogical("UNKNOWN")),
+        single("Flag", f.createIfcBoolean(False)),
+        single("Count", f.createIfcInteger(7)),
+        single("Length", f.createIfcLengthMeasure(1.2345678901234)),
+        single("Text ü", f.createIfcText("Ωmega – “quoted”")),
+        f.createIfcPropertyBoundedValue(
+            "Bounded",
+            None,
+            f.createIfcReal(10.0),
+            f.createIfcReal(1.0),
+            None,
+            *([f.createIfcReal(5.0)] if ifc4 else []),
+        ),
+        f.createIfcPropertyEnumeratedValue(
+            "Enumerated", None, [f.createIfcLabel("A"), f.createIfcLabel("B")], enumeration
+        ),
+        f.createIfcPropertyListValue("List", None, [f.createIfcInteger(1), f.createIfcInteger(2)], None),
+        f.createIfcPropertyTableValue(
+            "Table", None, [f.createIfcReal(1.0)], [f.createIfcLabel("x")], None, None, None, *([None] if ifc4 else [])
+        ),
+        f.createIfcPropertyReferenceValue("Reference", None, None, referenced),
+        f.createIfcComplexProperty("Complex", None, "usage", [single("Inner", f.createIfcLabel("in"))]),
+    ]
+    quantity_tail = [None] if ifc4 else []
+    quantities = [
+        f.createIfcQuantityLength("Length", None, None, 3.0, *quantity_tail),
+        f.createIfcQuantityCount("Count", None, None, 4, *quantity_tail),
+        f.createIfcPhysicalComplexQuantity(
+            "Layer", None, [f.createIfcQuantityArea("Area", None, None, 1.5, *quantity_tail)], "LAYER", None, None
+        ),
+    ]
+    for definition in (
+        f.createIfcPropertySet(
+            gid(), None, "Pset_WallCommon", None, [single("FireRating", f.createIfcLabel("REI 90"))]
+        ),
+        f.createIfcPropertySet(gid(), None, "Odd", None, properties),
+        f.createIfcPropertySet(gid(), None, "Odd", None, [single("Second", f.createIfcLabel("2"))]),
+        f.createIfcElementQuantity(gid(), None, "Qto_Wall", None, None, quantities),
+    ):
+        f.createIfcRelDefinesByProperties(gid(), None, None, None, [wall], definition)
+    return f
+
+
+@pytest.mark.parametrize("schema", ["IFC2X3", "IFC4"])
+def test_every_kind_of_property_and_quantity_reads_as_get_psets_reads_it(schema, tmp_path):
+    path = tmp_path / f"every kind {schema}.ifc"
+    _model_with_every_kind_of_property(schema).write(str(path))
+    snapshot = run_extract(path, tmp_path)
+    (wall,) = [e for e in snapshot.elements if e.ifc_class == "IfcWall"]
+    reference = ifcopenshell.open(str(path))
+    expected = reference_psets(reference.by_type("IfcWall")[0])
+    assert merged_psets(wall.property_sets) == expected
+    # The checks above would pass on two empty answers: these say the model holds what it should.
+    assert expected["Pset_WallCommon"] == {"FireRating": "REI 90", "IsExternal": True}
+    assert expected["Odd"]["Bounded"]["UpperBoundValue"] == 10.0
+    assert expected["Odd"]["Second"] == "2"
+    assert expected["Qto_Wall"]["Layer"]["properties"] == {"Area": 1.5}
+    # ifcopenshell reads no IfcPropertyReferenceValue: it is left out, not shown as empty.
+    assert "Reference" not in expected["Odd"]
+    (odd,) = [p for p in wall.property_sets if p.name == "Odd" and "Empty" in p.properties]
+    assert "Reference" not in odd.properties and odd.properties["Empty"] is None

@@ -376,8 +376,22 @@ def format_value(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return "; ".join(format_value(v) for v in value)
     if isinstance(value, dict):
-        return ", ".join(f"{k}={format_value(v)}" for k, v in value.items())
+        return ", ".join(f"{k}={_nested_value(v)}" for k, v in value.items() if v is not None and k not in _UNSHOWN)
     return str(value)
+
+
+# Bounded, table and complex properties arrive as dicts of their attributes (as ifcopenshell
+# reads them): their class and name are already said by the property itself.
+_UNSHOWN = frozenset(("type", "Name"))
+
+
+def _nested_value(value: Any) -> str:
+    """A value inside a dict, bracketed when it has separators of its own."""
+    if isinstance(value, (list, tuple)):
+        return f"[{format_value(value)}]"
+    if isinstance(value, dict) and not ("origin" in value and "z_axis" in value):
+        return f"({format_value(value)})"
+    return format_value(value)
 
 
 def cell_value(value: Any) -> Any:

@@ -21,6 +21,10 @@ from .values import plain
 
 _NAME = 2  # IfcRoot.Name on property set definitions
 
+# The value of a property that ``get_psets`` leaves out (it reads no IfcPropertyReferenceValue,
+# for one): the property is left out here too, rather than shown as empty.
+LEFT_OUT = object()
+
 
 # Some exporters (Tekla, Revit) share one IfcProperty between many property sets,
 # others (ArchiCAD) write each property once. The per-STEP-id cache pays only for the
@@ -67,7 +71,8 @@ class PropertyReader:
         if cache is None:
             for item in items or ():
                 name, value = read_one(item)
-                result[name] = value
+                if value is not LEFT_OUT:
+                    result[name] = value
             return result
         lookups = hits = 0
         for item in items or ():
@@ -78,7 +83,8 @@ class PropertyReader:
                 entry = cache[key] = read_one(item)
             else:
                 hits += 1
-            result[entry[0]] = entry[1]
+            if entry[1] is not LEFT_OUT:
+                result[entry[0]] = entry[1]
         self._count(lookups, hits)
         return result
 
@@ -102,7 +108,7 @@ def _read_property(prop: ifcopenshell.entity_instance) -> tuple[str, Any]:
         values = prop.get_argument(2)
         return name, ([_scalar(v.get_argument(0)) for v in values] if values else None)
     values = _element_util().get_properties([prop])
-    return name, plain(values.get(name))
+    return name, plain(values[name]) if name in values else LEFT_OUT
 
 
 def _read_quantity(quantity: ifcopenshell.entity_instance) -> tuple[str, Any]:
@@ -110,7 +116,7 @@ def _read_quantity(quantity: ifcopenshell.entity_instance) -> tuple[str, Any]:
     if quantity.is_a() in _SIMPLE_QUANTITIES:
         return name, _scalar(quantity.get_argument(3))
     values = _element_util().get_quantities([quantity])
-    return name, plain(values.get(name))
+    return name, plain(values[name]) if name in values else LEFT_OUT
 
 
 _SIMPLE_QUANTITIES = frozenset(
