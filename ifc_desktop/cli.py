@@ -121,10 +121,14 @@ def run_cli(argv: list[str]) -> int:
         parser.print_help()
         return EXIT_USAGE
     from .logging_setup import configure_logging
-    from .paths import resolve_data_dir
+    from .paths import DataDirError, resolve_data_dir
 
-    data_dir = resolve_data_dir(args.data_dir)
-    configure_logging(data_dir, console=False)
+    try:
+        data_dir = resolve_data_dir(args.data_dir)
+    except DataDirError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    log_path = configure_logging(data_dir, console=False)
     handler = globals()[f"_cmd_{args.command}"]
     try:
         return handler(args, data_dir)
@@ -142,7 +146,27 @@ def run_cli(argv: list[str]) -> int:
 
         if isinstance(exc, StoreCorrupt):
             return _set_aside(exc)
-        raise
+        return _report_failure(args.command, exc, log_path)
+
+
+def _report_failure(command: str, exc: Exception, log_path: Path | None) -> int:
+    """An error no command handles itself: one plain line, the traceback in the log."""
+    import logging
+
+    from .core.errors import describe_os_error
+    from .store.blobs import BlobError
+
+    logging.getLogger(__name__).error("%s failed", command, exc_info=exc)
+    if isinstance(exc, OSError):
+        print(f"error: {describe_os_error(exc)}", file=sys.stderr)
+    elif isinstance(exc, BlobError):
+        print(f"error: {exc}", file=sys.stderr)
+    else:
+        # SQLAlchemy's errors carry the driver's own message (e.g. "attempt to write a readonly database").
+        cause = exc.orig if isinstance(getattr(exc, "orig", None), Exception) else exc
+        details = f" (details in {log_path})" if log_path is not None else ""
+        print(f"error: {cause}{details}", file=sys.stderr)
+    return EXIT_FAILED
 
 
 def _set_aside(damaged: StoreCorrupt) -> int:

@@ -15,15 +15,25 @@ def log_dir(data_dir: Path) -> Path:
     return Path(data_dir) / LOG_FOLDER
 
 
-def configure_logging(data_dir: Path, *, console: bool = False, level: int = logging.INFO) -> Path:
-    """Send the app's log records to ``<data_dir>/logs/ifc-desktop.log`` (5 files of 2 MB)."""
+def configure_logging(data_dir: Path, *, console: bool = False, level: int = logging.INFO) -> Path | None:
+    """Send the app's log records to ``<data_dir>/logs/ifc-desktop.log`` (5 files of 2 MB).
+
+    When that file cannot be written, records are dropped rather than stopping the app,
+    and None is returned instead of the log file's path.
+    """
     folder = log_dir(data_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / LOG_FILE
+    path: Path | None = folder / LOG_FILE
     root = logging.getLogger("ifc_desktop")
     root.setLevel(level)
     if not any(getattr(h, "_ifc_desktop", False) for h in root.handlers):
-        handler = logging.handlers.RotatingFileHandler(path, maxBytes=2 * 1024**2, backupCount=5, encoding="utf-8")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            handler: logging.Handler = logging.handlers.RotatingFileHandler(
+                path, maxBytes=2 * 1024**2, backupCount=5, encoding="utf-8"
+            )
+        except OSError:  # a read-only data folder: the app still reads its history, without a log file
+            handler = logging.NullHandler()
+            path = None
         handler.setFormatter(logging.Formatter(_FORMAT))
         handler._ifc_desktop = True  # type: ignore[attr-defined]
         root.addHandler(handler)

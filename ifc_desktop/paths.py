@@ -12,8 +12,13 @@ from pathlib import Path
 from platformdirs import user_data_dir
 
 from ifc_desktop import APP_NAME
+from ifc_desktop.core.errors import describe_os_error
 
 DATA_DIR_ENV = "IFC_DESKTOP_DATA_DIR"
+
+
+class DataDirError(Exception):
+    """The data folder cannot be created or is not a folder."""
 
 
 def default_data_dir() -> Path:
@@ -34,5 +39,10 @@ def resolve_data_dir(explicit: str | Path | None = None) -> Path:
     else:
         chosen = default_data_dir()
     chosen = chosen.expanduser().resolve()
-    chosen.mkdir(parents=True, exist_ok=True)
+    if chosen.exists() and not chosen.is_dir():
+        raise DataDirError(f"The data folder {chosen} is a file, not a folder.")
+    try:
+        chosen.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataDirError(f"The data folder {chosen} cannot be created: {describe_os_error(exc)}") from None
     return chosen

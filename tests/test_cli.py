@@ -78,3 +78,35 @@ def test_show_history_revert_and_export_of_real_imports(data_dir: Path, tmp_path
     out = tmp_path / "exported v2.ifc"
     assert run_cli(["export", "--data-dir", str(data_dir), "simple wall", "2", str(out)]) == 0
     assert out.read_bytes() == edited.read_bytes()
+
+
+def test_export_writes_through_a_link_and_refuses_folders_and_missing_folders(data_dir: Path, tmp_path: Path, capsys):
+    original = sample("ifc2x3_revit2021_simple_wall.ifc")
+    assert run_cli(["process", "--data-dir", str(data_dir), str(original)]) == 0
+    model = original.stem
+    target = tmp_path / "target.ifc"
+    target.write_bytes(b"old")
+    target.chmod(0o644)
+    link = tmp_path / "link.ifc"
+    link.symlink_to(target)
+    capsys.readouterr()
+
+    assert run_cli(["export", "--data-dir", str(data_dir), model, "1", str(link)]) == 0
+    assert link.is_symlink() and target.read_bytes() == original.read_bytes()
+    assert target.stat().st_mode & 0o777 == 0o644  # the replaced file's permissions, not a private temp file's
+
+    assert run_cli(["export", "--data-dir", str(data_dir), model, "1", str(tmp_path)]) == 1
+    assert "is a folder" in capsys.readouterr().err
+    assert run_cli(["export", "--data-dir", str(data_dir), model, "1", str(tmp_path / "no such" / "x.ifc")]) == 1
+    assert "does not exist" in capsys.readouterr().err
+    assert not list(tmp_path.glob("*.part"))
+
+
+def test_a_data_folder_that_cannot_be_made_is_named_in_one_line(tmp_path: Path, capsys):
+    a_file = tmp_path / "not a folder"
+    a_file.write_text("x")
+    assert run_cli(["models", "--data-dir", str(a_file)]) == 1
+    assert capsys.readouterr().err == f"error: The data folder {a_file} is a file, not a folder.\n"
+    assert run_cli(["models", "--data-dir", str(a_file / "inside")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: The data folder {a_file / 'inside'} cannot be created") and "Traceback" not in err

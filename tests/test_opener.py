@@ -155,3 +155,14 @@ def test_a_zip_bomb_is_not_unpacked(tmp_path):
     with pytest.raises(BadInput, match="zip bomb"):
         prepare(path, tmp_path / "tmp")
     assert list((tmp_path / "tmp").glob("*")) == []
+
+
+def test_a_zip_made_on_a_mac_is_read_past_the_metadata_macos_adds(tmp_path):
+    path = tmp_path / "wall.ifczip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("wall.ifc", MINIMAL.format(schema="IFC4"))
+        archive.writestr("__MACOSX/._wall.ifc", b"\x00\x05\x16\x07 AppleDouble resource fork")
+        archive.writestr("._notes.ifc", b"\x00\x05\x16\x07")
+    prepared = prepare(path, tmp_path / "tmp")
+    assert prepared.readable_path.read_text() == MINIMAL.format(schema="IFC4")
+    prepared.cleanup()

@@ -42,6 +42,22 @@ class TransientFailure(ImportFailure):
     permanent = False
 
 
+def describe_os_error(exc: OSError) -> str:
+    """An operating-system error in a sentence for a person, naming the file when it is known."""
+    where = f" ({exc.filename})" if exc.filename else ""
+    if exc.errno == errno.ENOSPC:
+        return f"The disk is full{where}: free some space and try again."
+    if exc.errno == errno.EROFS:
+        return f"The disk is read-only{where}."
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"Permission denied{where}."
+    if exc.errno == errno.ENOENT:
+        return f"Not found{where}."
+    if exc.errno == errno.ENOTDIR:
+        return f"A file stands where a folder belongs{where}."
+    return f"{exc.strerror or exc}{where}."
+
+
 def describe_exception(exc: BaseException) -> str:
     """Exception type, message and traceback, for the log and the details pane."""
     return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip()

@@ -265,6 +265,12 @@ def _temp_path(temp_dir: Path, suffix: str) -> Path:
     return Path(name)
 
 
+def _is_mac_metadata(filename: str) -> bool:
+    """Entries macOS adds to the zips it makes (``__MACOSX/``, ``._name`` resource forks): not content."""
+    parts = filename.replace("\\", "/").split("/")
+    return parts[0] == "__MACOSX" or parts[-1].startswith("._")
+
+
 def _prepare_zip(path: Path, size: int, temp_dir: Path) -> PreparedFile:
     name = path.name
     try:
@@ -272,7 +278,7 @@ def _prepare_zip(path: Path, size: int, temp_dir: Path) -> PreparedFile:
     except (zipfile.BadZipFile, OSError) as exc:
         raise BadInput(f"{name!r} is a damaged zip archive: {exc}.") from None
     with archive:
-        members = [info for info in archive.infolist() if not info.is_dir()]
+        members = [info for info in archive.infolist() if not info.is_dir() and not _is_mac_metadata(info.filename)]
         for info in members:
             parts = info.filename.replace("\\", "/").split("/")
             if info.filename.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:

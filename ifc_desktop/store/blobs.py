@@ -147,10 +147,13 @@ class BlobStore:
         blob_path = self.root / key
         if not blob_path.is_file():
             raise BlobError(f"The stored source file {blob_path} is missing.")
-        out_path = Path(out_path)
+        out_path = _export_target(Path(out_path))
         fd, temp_name = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=".part", dir=out_path.parent)
         temp_path = Path(temp_name)
         try:
+            # mkstemp makes the file private; an exported file gets the permissions of
+            # the file it replaces, or those of any new file.
+            _chmod(temp_path, out_path.stat().st_mode & 0o7777 if out_path.exists() else 0o666 & ~_umask())
             digest = hashlib.sha256()
             decompressor = zlib.decompressobj(_GZIP_WBITS)
             with os.fdopen(fd, "wb") as out, open(blob_path, "rb") as src:
@@ -187,3 +190,29 @@ class BlobStore:
             except OSError:
                 continue
         return removed
+
+
+def _export_target(path: Path) -> Path:
+    """The file an export writes: through a link to the file it points to; never a folder or a device."""
+    if path.is_symlink():
+        path = path.resolve()
+    if path.is_dir():
+        raise BlobError(f"{path} is a folder: give the name of the file to write, e.g. {path / 'model.ifc'}.")
+    if path.exists() and not path.is_file():
+        raise BlobError(f"{path} is not a regular file; choose a file name to write the model to.")
+    if not path.parent.is_dir():
+        raise BlobError(f"The folder {path.parent} does not exist.")
+    return path
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
+def _chmod(path: Path, mode: int) -> None:
+    try:
+        os.chmod(path, mode)
+    except OSError:  # a file system without Unix permissions
+        pass
