@@ -65,24 +65,38 @@ def parse_args(args: list[str]) -> LaunchOptions:
 
 def _create_application(options: LaunchOptions) -> tuple[Any, Path]:
     """The ``QApplication`` and the data folder: what a launch needs before it knows whether to open a window."""
-    from PySide6.QtWidgets import QApplication
 
     from .logging_setup import configure_logging
-    from .paths import resolve_data_dir
+    from .paths import DATA_DIR_ENV, DataDirError, resolve_data_dir
 
     # The engine's and the store's threads share this process with the GUI thread; a short
     # switch interval hands the GIL back to the GUI thread quickly, so painting never waits
     # long behind a thread converting database rows.
     sys.setswitchinterval(GUI_SWITCH_INTERVAL)
-    data_dir = resolve_data_dir(options.data_dir)
+    try:
+        data_dir = resolve_data_dir(options.data_dir)
+    except DataDirError as exc:
+        _application(options)
+        from PySide6.QtWidgets import QMessageBox
+
+        hint = f"Choose another folder with --data-dir or the {DATA_DIR_ENV} environment variable."
+        QMessageBox.critical(None, APP_NAME, f"{exc}\n\n{hint}")
+        raise SystemExit(1) from None
     configure_logging(data_dir)
     log.info("%s %s starting, data folder %s", APP_NAME, __version__, data_dir)
+    app = _application(options)
+    return app, data_dir
+
+
+def _application(options: LaunchOptions) -> Any:
+    from PySide6.QtWidgets import QApplication
+
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME, *options.qt_args])
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
     app.setApplicationVersion(__version__)
     app.setOrganizationName(APP_NAME)
-    return app, data_dir
+    return app
 
 
 def _build_window(app: Any, data_dir: Path) -> Any:
