@@ -73,7 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("process", parents=[common, reading], help="import IFC files as versions")
     p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--workers", type=int, default=None, help="worker processes (default: min(4, CPUs))")
+    p.add_argument(
+        "--workers", type=int, default=None, help="worker processes (default: min(4, CPUs); at most the number of CPUs)"
+    )
     p.add_argument("--retries", type=int, default=3, help="attempts for transient failures (default 3)")
     p.add_argument("--time-limit", type=float, default=None, help="seconds before a job is stopped")
     p.add_argument("--new-model", action="store_true", help="import as a new model, not a new version")

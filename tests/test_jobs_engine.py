@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 from ifc_desktop.jobs import JobState
+from ifc_desktop.jobs.engine import usable_workers
 from tests.conftest import sample
 from tests.jobs_fixtures import (
     BAD_HEADER,
@@ -339,6 +341,23 @@ def test_two_workers_run_jobs_side_by_side(make_engine, tmp_path):
     engine.cancel(first.id)
     engine.cancel(second.id)
     assert engine.wait(timeout=30)
+
+
+def test_the_same_file_twice_in_one_drop_is_one_job(make_engine, tmp_path):
+    engine, recorder = make_engine(workers=1)
+    path = distinct_copy(SMALL_GOOD[0], tmp_path, "one drop")
+    jobs = engine.submit([path, path, Path(str(path))])
+    assert len(jobs) == 1
+    assert engine.wait(timeout=120)
+    assert [job.id for job in engine.jobs()] == [jobs[0].id]
+    assert sum(1 for e in recorder.events if e[0] == "added") == 1
+
+
+def test_no_more_workers_than_processors_are_started():
+    cpus = os.cpu_count() or 1
+    assert usable_workers(500) == cpus
+    assert usable_workers(0) == 1
+    assert usable_workers(1) == 1
 
 
 def test_set_workers_and_settings_at_run_time(make_engine, tmp_path):

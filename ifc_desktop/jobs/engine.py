@@ -77,6 +77,12 @@ def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
+def usable_workers(requested: int) -> int:
+    """At least one worker and no more than the processor count: parsing is CPU-bound,
+    and each extra worker only adds its memory (and start-up time) to the machine's load."""
+    return max(1, min(requested, os.cpu_count() or 1))
+
+
 @dataclass
 class _Extra:
     """What the engine keeps about a job beyond its row."""
@@ -102,7 +108,7 @@ class JobEngine:
         recycle_after: int = RECYCLE_AFTER_PEAK,
     ):
         self.data_dir = Path(data_dir)
-        self._workers = workers if workers and workers > 0 else default_workers()
+        self._workers = usable_workers(workers) if workers and workers > 0 else default_workers()
         self._max_attempts = max(1, max_attempts)
         self._time_limit = time_limit
         self._backoff_base = backoff_base
@@ -187,11 +193,11 @@ class JobEngine:
             seen: dict[tuple[str, int, float | None], JobInfo | None] = {}
             for path, size, mtime in candidates:
                 key = (path, size, mtime)
-                existing = seen.get(key) if key in seen else self._find_active(path, size, mtime)
-                seen[key] = existing
-                if existing is None:
+                if key in seen:  # the same file given twice in one call
+                    continue
+                seen[key] = self._find_active(path, size, mtime)
+                if seen[key] is None:
                     fresh.append(key)
-                    seen[key] = None
             ids = self._ids.allocate(len(fresh))
             now = utcnow()
             created: dict[tuple[str, int, float | None], JobInfo] = {}
@@ -331,7 +337,7 @@ class JobEngine:
         return True
 
     def set_workers(self, n: int) -> None:
-        self._workers = max(1, n)
+        self._workers = usable_workers(n)
         if self._is_runner and self._pool is not None:
             self._call_soon(lambda: self._pool.set_size(self._workers) if self._pool else None)
             self._wake()
