@@ -100,6 +100,25 @@ def test_cancel_without_a_running_app(data_dir, tmp_path, make_engine):
     assert second.get(job.id).state == JobState.CANCELLED
 
 
+def test_a_job_left_unfinished_is_shown_interrupted_and_the_next_process_command_completes_it(
+    data_dir, tmp_path, make_engine
+):
+    engine, recorder = make_engine()
+    (left,) = engine.submit([distinct_copy(SMALL_GOOD[0], tmp_path, "left")], fault="hang:Opening file")
+    recorder.wait_for_stage(left.id, "Checking file")
+    engine.shutdown()  # as when a command is stopped mid-import
+
+    listing = io.StringIO()
+    assert list_jobs(data_dir, out=listing) == 0
+    assert "interrupted: resumes" in listing.getvalue()
+
+    out = io.StringIO()
+    assert process([distinct_copy(SMALL_GOOD[1], tmp_path, "next")], data_dir, out=out) == 0
+    assert f"[job {left.id}] {left.file_name}: resumed" in out.getvalue()
+    assert job_row(data_dir, left.id)["state"] == "SUCCESS"
+    assert versions_of_job(data_dir, left.id) == 1
+
+
 def test_cancel_from_another_process_stops_the_running_worker(data_dir, tmp_path, make_engine):
     engine, recorder = make_engine()
     (job,) = engine.submit([distinct_copy(SMALL_GOOD[1], tmp_path, "cancel me")], fault="hang:Opening file")

@@ -117,12 +117,13 @@ def process(
                 "Another IFC Desktop is running imports in this data folder; it will run these.",
                 file=sys.stderr,
             )
+        resumed = _resume(engine, printer, sys.stderr if as_json else out)
         jobs = engine.submit(paths, new_model=new_model, fault=fault)
         if not jobs:
             print("No IFC files found.", file=sys.stderr)
             return EXIT_FAILED
         printer.watch(jobs)
-        return _follow(engine, [job.id for job in jobs], as_json, out)
+        return _follow(engine, [job.id for job in jobs], as_json, out, resumed)
     except KeyboardInterrupt:
         print("Interrupted: unfinished jobs resume at the next start.", file=sys.stderr)
         return EXIT_FAILED
@@ -146,6 +147,7 @@ def retry(
     engine.add_listener(printer)
     engine.start()
     try:
+        resumed = _resume(engine, printer, sys.stderr if as_json else out)
         if failed:
             jobs = engine.retry_failed()
             if not jobs:
@@ -158,14 +160,17 @@ def retry(
                 current = engine.get(job_id)
             except KeyError:
                 raise LookupError(f"no job {job_id}") from None
-            if current.state not in (JobState.FAILURE, JobState.CANCELLED, JobState.RETRY):
+            if job_id in resumed:
+                jobs = [current]
+            elif current.state not in (JobState.FAILURE, JobState.CANCELLED, JobState.RETRY):
                 print(f"Job {job_id} is {current.state.value}: only failed or cancelled jobs are retried.", file=out)
                 return EXIT_FAILED
-            jobs = [engine.retry(job_id)]
+            else:
+                jobs = [engine.retry(job_id)]
         printer.watch(jobs)
         for job in jobs:
             print(f"[job {job.id}] {job.file_name}: queued again", file=sys.stderr if as_json else out, flush=True)
-        return _follow(engine, [job.id for job in jobs], as_json, out)
+        return _follow(engine, [job.id for job in jobs], as_json, out, resumed)
     except KeyboardInterrupt:
         print("Interrupted: unfinished jobs resume at the next start.", file=sys.stderr)
         return EXIT_FAILED
@@ -173,8 +178,20 @@ def retry(
         engine.shutdown()
 
 
-def _follow(engine: JobEngine, job_ids: list[int], as_json: bool, out: TextIO) -> int:
-    engine.wait(job_ids)
+def _resume(engine: JobEngine, printer: ProgressPrinter, out: TextIO) -> list[int]:
+    """Jobs an earlier run left unfinished, which this run completes too (when it runs the jobs)."""
+    if not engine.is_runner:
+        return []
+    unfinished = [job for job in engine.jobs() if not job.is_terminal]
+    printer.watch(unfinished)
+    for job in unfinished:
+        print(f"[job {job.id}] {job.file_name}: resumed (left unfinished by an earlier run)", file=out, flush=True)
+    return [job.id for job in unfinished]
+
+
+def _follow(engine: JobEngine, job_ids: list[int], as_json: bool, out: TextIO, resumed: list[int]) -> int:
+    """Wait for the jobs asked for and the resumed ones; the exit code and summary are about the former."""
+    engine.wait([*job_ids, *resumed])
     jobs = [engine.get(job_id) for job_id in job_ids]
     if as_json:
         json.dump([job.to_dict() for job in jobs], out, indent=2, ensure_ascii=False)
@@ -202,17 +219,20 @@ def list_jobs(data_dir: Path, state: str | None = None, as_json: bool = False, *
     if not jobs:
         print("No jobs." if wanted is None else f"No {wanted.value} jobs.", file=out)
         return EXIT_OK
+    # Unfinished jobs with nobody running them were interrupted (the app or a command was stopped).
+    runner_alive = is_locked(runner_lock_path(Path(data_dir)))
     rows = [("ID", "STATE", "TRIES", "QUEUED", "TIME", "FILE", "DETAIL")]
     for job in jobs:
+        interrupted = not runner_alive and not job.is_terminal
         rows.append(
             (
                 str(job.id),
                 job.state.value,
                 f"{job.attempts}/{job.max_attempts}",
                 _local_time(job.queued_at),
-                f"{job.elapsed:.1f}s" if job.elapsed is not None else "-",
+                f"{job.elapsed:.1f}s" if job.elapsed is not None and not interrupted else "-",
                 job.file_name,
-                _detail(job, labels),
+                _INTERRUPTED if interrupted else _detail(job, labels),
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
@@ -304,6 +324,9 @@ def _parse_state(state: str | None) -> JobState | None:
 
 def _local_time(moment: datetime | None) -> str:
     return "-" if moment is None else moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+_INTERRUPTED = "interrupted: resumes when the window or a process command next runs"
 
 
 def _detail(job: JobInfo, labels: dict[int, str]) -> str:
