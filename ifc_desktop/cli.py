@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("models", parents=[common, reading], help="list models")
     p = sub.add_parser("history", parents=[common, reading], help="list the versions of a model")
-    p.add_argument("model", metavar="MODEL", help="model name or id")
+    p.add_argument("model", metavar="MODEL", help="model name or id (#N: the id N)")
     p = sub.add_parser("show", parents=[common, reading], help="summary of a version")
     p.add_argument("model", metavar="MODEL")
     p.add_argument("version", metavar="VERSION", nargs="?", type=int, help="version number (default: current)")

@@ -60,7 +60,7 @@ def test_the_hostile_corpus_dropped_at_once_with_good_files(make_engine, data_di
     assert engine.get(folder_job.id).state == JobState.SUCCESS
     deleted_job = engine.get(deleted_job.id)
     assert deleted_job.state == JobState.FAILURE and deleted_job.attempts == 1
-    assert "no longer exists" in deleted_job.error_message and deleted.name in deleted_job.error_message
+    assert "does not exist" in deleted_job.error_message and deleted.name in deleted_job.error_message
     for name, job in good.items():
         job = engine.get(job.id)
         assert job.state == JobState.SUCCESS, (name, job.error_message)

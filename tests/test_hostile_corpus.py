@@ -167,4 +167,4 @@ def test_a_file_deleted_between_drop_and_processing(tmp_path):
         path.unlink()
         result = future.result()
     assert result["outcome"] == hc.FAILURE and result["permanent"]
-    assert "no longer exists" in result["message"] and path.name in result["message"]
+    assert "does not exist" in result["message"] and path.name in result["message"]

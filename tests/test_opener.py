@@ -92,6 +92,8 @@ def test_ifczip_with_one_ifc_is_unpacked_to_a_temporary_file(tmp_path):
         (b"\x00", "binary"),
         (b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "PNG image"),
         (b"hello world, not a model", "does not start with ISO-10303-21"),
+        (MINIMAL.format(schema="IFC4").encode("utf-16"), "UTF-16"),
+        (MINIMAL.format(schema="IFC4").encode("utf-16-be"), "UTF-16"),
     ],
 )
 def test_files_that_are_not_ifc_are_bad_input(tmp_path, content, message):
@@ -116,7 +118,7 @@ def test_a_missing_endsec_is_reported(tmp_path):
 
 
 def test_missing_folder_and_directory_paths_are_bad_input(tmp_path):
-    with pytest.raises(BadInput, match="no longer exists"):
+    with pytest.raises(BadInput, match="does not exist"):
         prepare(tmp_path / "gone.ifc", tmp_path / "tmp")
     (tmp_path / "folder.ifc").mkdir()
     with pytest.raises(BadInput, match="is a folder"):
@@ -166,3 +168,9 @@ def test_a_zip_made_on_a_mac_is_read_past_the_metadata_macos_adds(tmp_path):
     prepared = prepare(path, tmp_path / "tmp")
     assert prepared.readable_path.read_text() == MINIMAL.format(schema="IFC4")
     prepared.cleanup()
+
+
+def test_data_after_the_end_of_a_complete_file_is_named_as_such(tmp_path):
+    path = write(tmp_path / "a.ifc", MINIMAL.format(schema="IFC4") + "#99=IFCWALL(garbage\n")
+    with pytest.raises(BadInput, match=r"unexpected data follows its end"):
+        prepare(path, tmp_path / "tmp")

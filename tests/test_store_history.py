@@ -157,6 +157,18 @@ def test_resolve_model(store: Store, tmp_path: Path) -> None:
         store.get_version(version.model_id, 7)
 
 
+def test_a_number_that_names_one_model_and_numbers_another_is_refused_not_guessed(store: Store, tmp_path: Path):
+    first = save(store, tmp_path, make_snapshot(project_global_id="a" * 22, source_name=""), name="Haus.ifc")
+    named_one = save(
+        store, tmp_path, make_snapshot(project_global_id="b" * 22, source_name=""), name=f"{first.model_id}.ifc"
+    )
+    assert named_one.model_id != first.model_id
+    with pytest.raises(LookupError, match=f"give #{named_one.model_id} or #{first.model_id}"):
+        store.resolve_model(str(first.model_id))
+    assert store.resolve_model(f"#{first.model_id}").name == "Haus"
+    assert store.resolve_model(f"#{named_one.model_id}").name == str(first.model_id)
+
+
 def test_revert_is_instant_records_event_and_deletes_nothing(store: Store, tmp_path: Path) -> None:
     v1 = save(store, tmp_path, make_snapshot())
     v2 = save(store, tmp_path, make_snapshot(edit="x"), name="second.ifc")

@@ -51,6 +51,7 @@ MAX_ZIP_RATIO = 200
 MAX_ZIP_UNPACKED = 8 * 1024**3
 
 _SCHEMA_RE = re.compile(rb"FILE_SCHEMA\s*\(\s*\(\s*'([^']*)'", re.IGNORECASE)
+_END_MARKER = b"END-ISO-10303-21;"
 _END_RE = re.compile(rb"ENDSEC\s*;\s*END-ISO-10303-21\s*;\s*\Z", re.IGNORECASE)
 _COMMENT_RE = re.compile(rb"/\*.*?\*/", re.DOTALL)
 
@@ -89,7 +90,7 @@ def check_readable(path: Path) -> int:
     try:
         info = path.stat()
     except FileNotFoundError:
-        raise BadInput(f"The file {path.name!r} no longer exists at {path.parent}.") from None
+        raise BadInput(f"The file {path.name!r} does not exist in {path.parent}.") from None
     except OSError as exc:
         raise BadInput(f"The file {path.name!r} cannot be reached: {exc.strerror or exc}.") from None
     if stat.S_ISDIR(info.st_mode):
@@ -148,6 +149,11 @@ def _prepare_step(original: Path, readable: Path, size: int, head: bytes, temp_d
         foreign = _describe_foreign(head)
         if foreign:
             raise BadInput(f"{name!r} is {foreign}, not an IFC file.")
+        if _is_utf16(head):
+            raise BadInput(
+                f"{name!r} is saved as UTF-16 text, which IFC readers do not accept: IFC files are plain "
+                "ASCII. Export it again, or save it as UTF-8 or ANSI in a text editor."
+            )
         if b"\x00" in head[:1024]:
             raise BadInput(f"{name!r} is not an IFC file: it contains binary data.")
         raise BadInput(f"{name!r} is not an IFC file: it does not start with ISO-10303-21.")
@@ -192,6 +198,15 @@ def _schema_to_read(declared: str, name: str) -> str:
     raise UnsupportedFormat(f"{name!r} uses the schema {declared}, which is not supported (supported: {supported}).")
 
 
+def _is_utf16(head: bytes) -> bool:
+    """UTF-16 (a Windows editor's "Unicode"): a byte order mark, or ISO-10303-21 with a zero byte after each letter."""
+    return (
+        head.startswith((b"\xff\xfe", b"\xfe\xff"))
+        or b"I\x00S\x00O\x00-\x00" in head[:64]
+        or (b"\x00I\x00S\x00O\x00-" in head[:64])
+    )
+
+
 def _check_complete(path: Path, name: str) -> int:
     """A STEP file must end with ENDSEC; END-ISO-10303-21; - otherwise it was cut off.
 
@@ -207,6 +222,12 @@ def _check_complete(path: Path, name: str) -> int:
     if not _END_RE.search(tail):
         if tail.upper().endswith(b"END-ISO-10303-21;"):
             raise BadInput(f"{name!r} is damaged: the DATA section is not closed (ENDSEC; is missing).")
+        end = tail.upper().rfind(_END_MARKER)
+        if end >= 0 and _END_RE.search(tail[: end + len(_END_MARKER)]):
+            raise BadInput(
+                f"{name!r} is damaged: unexpected data follows its end (END-ISO-10303-21;). "
+                "Get a clean copy, or remove what follows the end in a text editor."
+            )
         raise BadInput(
             f"{name!r} is incomplete: it does not end with END-ISO-10303-21; - it was probably cut off "
             "while being exported, downloaded or copied. Get a complete copy and import it again."

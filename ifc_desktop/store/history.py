@@ -202,15 +202,28 @@ class Store:
         return found[0]
 
     def resolve_model(self, name_or_id: str | int) -> ModelInfo:
-        """A model by id or name: exact name first, then id, then case-insensitive name."""
+        """A model by id or name: exact name, else id, else case-insensitive name.
+
+        ``#N`` always means the id N. A number that is the name of one model and the id
+        of another is refused as ambiguous rather than guessed.
+        """
         models = self.list_models()
         if isinstance(name_or_id, int):
             matches = [m for m in models if m.id == name_or_id]
         else:
             text = name_or_id.strip()
-            matches = [m for m in models if m.name == text]
-            if not matches and text.isdigit():
-                matches = [m for m in models if m.id == int(text)]
+            by_id = text.removeprefix("#")
+            if text.startswith("#") and by_id.isdigit():
+                matches = [m for m in models if m.id == int(by_id)]
+            else:
+                matches = [m for m in models if m.name == text]
+                numbered = [m for m in models if m.id == int(text)] if text.isdigit() else []
+                if matches and numbered and numbered[0] not in matches:
+                    raise LookupError(
+                        f"{text!r} is the name of model id {matches[0].id} and the id of model "
+                        f"{numbered[0].name!r}: give #{matches[0].id} or #{numbered[0].id}."
+                    )
+                matches = matches or numbered
             if not matches:
                 matches = [m for m in models if m.name.casefold() == text.casefold()]
         if len(matches) == 1:
