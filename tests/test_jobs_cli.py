@@ -51,6 +51,22 @@ def test_process_json_and_all_good_exit_zero(data_dir, tmp_path, capsys):
     assert "done: model" in capsys.readouterr().err  # progress goes to stderr with --json
 
 
+def test_a_job_keeps_its_import_warnings_and_whether_it_made_a_new_version(data_dir, tmp_path):
+    aliased = sample("ifc4x3final_acca_usbim_railway_UNSUPPORTED_SCHEMA.ifc")
+    assert process([aliased], data_dir, out=io.StringIO()) == 0
+    assert process([aliased], data_dir, out=io.StringIO()) == 0  # the same bytes again
+
+    listing = io.StringIO()
+    assert list_jobs(data_dir, as_json=True, out=listing) == 0
+    first, again = json.loads(listing.getvalue())
+    assert any("IFC4X3_ADD2" in warning for warning in first["warnings"]) and not first["reused"]
+    assert again["reused"] and again["version_id"] == first["version_id"]
+    table = io.StringIO()
+    list_jobs(data_dir, out=table)
+    lines = table.getvalue().splitlines()
+    assert f"{len(first['warnings'])} warning" in lines[1] and "already stored as" in lines[2]
+
+
 def test_process_retries_a_crash(data_dir, tmp_path):
     out = io.StringIO()
     path = distinct_copy(SMALL_GOOD[3], tmp_path, "cli crash")

@@ -182,3 +182,42 @@ def test_installed_pyside_keeps_none_and_true_alive(qapp):
     # Other threads may hold or drop some references meanwhile; the leak loses one per call (2000).
     assert true_after > true_before - 1000
     assert none_after > none_before - 1000
+
+
+def test_job_rows_say_what_an_import_made_and_give_failures_without_the_file_name():
+    from PySide6.QtCore import Qt
+
+    from ifc_desktop.jobs.info import JobInfo, JobState
+    from ifc_desktop.ui.job_model import COL_STAGE, JobTableModel
+
+    model = JobTableModel()
+    warned = ["Read as IFC4X3_ADD2.", "22 values could not be read."]
+    model.upsert(JobInfo(id=1, path="/m/a.ifc", state=JobState.SUCCESS, warnings=warned))
+    model.upsert(JobInfo(id=2, path="/m/b.ifc", state=JobState.SUCCESS, reused=True))
+    model.upsert(JobInfo(id=3, path="/m/c.ifc", state=JobState.SUCCESS))
+    message = "'d.ifc' uses the pre-release schema IFC4X3_RC2, which is not supported."
+    model.upsert(JobInfo(id=4, path="/m/d.ifc", state=JobState.FAILURE, error_message=message))
+    assert model.index(0, COL_STAGE).data() == "Imported, 2 warnings"
+    assert model.index(0, COL_STAGE).data(Qt.ItemDataRole.ToolTipRole) == "\n".join(warned)
+    assert model.index(1, COL_STAGE).data() == "Already stored: no new version"
+    assert model.index(2, COL_STAGE).data() == "Imported"
+    assert model.index(3, COL_STAGE).data() == "Uses the pre-release schema IFC4X3_RC2, which is not supported."
+    assert model.index(3, COL_STAGE).data(Qt.ItemDataRole.ToolTipRole) == message
+
+
+def test_job_details_list_the_warnings_and_keep_the_traceback_one_click_away(qapp):
+    from ifc_desktop.jobs.info import JobInfo, JobState
+    from ifc_desktop.ui.job_details import JobDetailsDialog
+
+    warned = JobInfo(id=1, path="/m/a.ifc", state=JobState.SUCCESS, warnings=["Read as IFC4X3_ADD2."])
+    dialog = JobDetailsDialog(warned, "Haus")
+    assert "Read as IFC4X3_ADD2." in dialog.message.text()
+    assert "Warning: Read as IFC4X3_ADD2." in dialog.details_text()
+    assert dialog.technical_toggle.isHidden() and dialog.technical.isHidden()
+
+    failed = JobInfo(id=2, path="/m/b.ifc", state=JobState.FAILURE, error_message="Empty.", error_details="Traceback")
+    dialog.set_job(failed)
+    assert not dialog.technical_toggle.isHidden() and dialog.technical.isHidden()
+    dialog.technical_toggle.setChecked(True)
+    assert not dialog.technical.isHidden() and dialog.technical.toPlainText() == "Traceback"
+    dialog.close()

@@ -331,7 +331,11 @@ _INTERRUPTED = "interrupted: resumes when the window or a process command next r
 
 def _detail(job: JobInfo, labels: dict[int, str]) -> str:
     if job.state == JobState.SUCCESS and job.version_id is not None:
-        return labels.get(job.version_id, f"version id {job.version_id}")
+        label = labels.get(job.version_id, f"version id {job.version_id}")
+        if job.reused:
+            return f"already stored as {label}"
+        count = len(job.warnings)
+        return f"{label}, {count} warning{'s' if count != 1 else ''}" if count else label
     if job.state in (JobState.FAILURE, JobState.RETRY) and job.error_message:
         return job.error_message
     if job.state in (JobState.STARTED, JobState.PROGRESS) and job.stage_name:

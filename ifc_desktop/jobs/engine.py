@@ -741,6 +741,8 @@ class JobEngine:
                 stage_durations=durations,
                 model_id=outcome.model_id,
                 version_id=outcome.version_id,
+                warnings=list(outcome.warnings),
+                reused=not outcome.created,
                 sha256=sha256 or job.sha256,
                 worker_pid=None,
                 error_message=None,
@@ -860,6 +862,7 @@ class JobEngine:
             progress=1.0,
             model_id=model_id,
             version_id=version_id,
+            warnings=list(outcome.warnings) if outcome is not None else [],
             worker_pid=None,
             cancel_requested=False,
         )

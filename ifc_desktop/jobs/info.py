@@ -53,6 +53,8 @@ class JobInfo:
     model_id: int | None = None
     version_id: int | None = None
     updated_at: datetime = field(default_factory=utcnow)
+    warnings: list[str] = field(default_factory=list)  # what a finished import warned about
+    reused: bool = False  # finished without a new version: the bytes were already one
 
     @property
     def is_terminal(self) -> bool:

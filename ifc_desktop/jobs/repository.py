@@ -24,7 +24,8 @@ def row_to_info(row: Mapping[str, Any]) -> JobInfo:
     values = {name: row[name] for name in COLUMNS}
     values["state"] = JobState(str(values["state"]))
     values["stage_durations"] = dict(values["stage_durations"] or {})
-    for flag in ("error_permanent", "new_model", "cancel_requested"):
+    values["warnings"] = list(values["warnings"] or ())
+    for flag in ("error_permanent", "new_model", "cancel_requested", "reused"):
         values[flag] = bool(values[flag])
     values["size"] = int(values["size"] or 0)
     values["stage_name"] = values["stage_name"] or ""

@@ -31,6 +31,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -264,3 +265,6 @@ class Job(Base):
     model_id: Mapped[int | None] = mapped_column(ForeignKey("models.id", ondelete="SET NULL"))
     version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # What a finished import said: its warnings, and whether the bytes were already a version.
+    warnings: Mapped[Any] = mapped_column(Json(), nullable=True)  # [str, ...]
+    reused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

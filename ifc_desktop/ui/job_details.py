@@ -31,7 +31,7 @@ class JobDetailsDialog(QDialog):
     def __init__(self, job: Any, model_name: str = "", parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Job details")
-        self.setMinimumSize(660, 560)
+        self.setMinimumWidth(660)
         self.job = job
 
         self.title = QLabel(objectName="detailsTitle")
@@ -61,6 +61,11 @@ class JobDetailsDialog(QDialog):
         self.technical.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.technical.setPlaceholderText("No technical details.")
 
+        # The traceback is for a bug report, not for the person reading the message: one click away.
+        self.technical_toggle = QPushButton("Show technical details", objectName="link", checkable=True)
+        self.technical_toggle.setFlat(True)
+        self.technical_toggle.toggled.connect(self._show_technical)
+
         copy = QPushButton(theme.icon("copy"), "Copy details")
         copy.clicked.connect(self.copy_to_clipboard)
         self.retry_button = QPushButton(theme.icon("retry"), "Retry")
@@ -78,7 +83,7 @@ class JobDetailsDialog(QDialog):
         layout.addLayout(self.facts)
         layout.addWidget(_section("Stages"))
         layout.addWidget(self.stages_box)
-        layout.addWidget(_section("Technical details"))
+        layout.addWidget(self.technical_toggle, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.technical, 1)
         layout.addWidget(buttons)
         self.set_job(job, model_name)
@@ -94,8 +99,13 @@ class JobDetailsDialog(QDialog):
 
         if state == "FAILURE":
             text = job.error_message or "The import failed."
+        elif state == "SUCCESS" and job.reused:
+            where = f" of {model_name}" if model_name else ""
+            text = f"Already stored: the file is identical to a version{where}, so no new version was made."
         elif state == "SUCCESS":
             text = f"Imported into {model_name}." if model_name else "Imported."
+            if job.warnings:
+                text += "\n\nWarnings:\n" + "\n".join(f"•  {warning}" for warning in job.warnings)
         elif state == "CANCELLED":
             text = "The import was cancelled."
         elif state == "RETRY":
@@ -135,13 +145,23 @@ class JobDetailsDialog(QDialog):
             self.stages.addWidget(QLabel("No stage has run yet.", objectName="hint"), 0, 0)
         self.stages.setColumnStretch(2, 1)
         self.technical.setPlainText(job.error_details or "")
+        self.technical_toggle.setVisible(bool(job.error_details))
+        self._show_technical(self.technical_toggle.isChecked() and bool(job.error_details))
         self.retry_button.setVisible(state in TERMINAL and state != "SUCCESS")
+
+    def _show_technical(self, shown: bool) -> None:
+        self.technical.setVisible(shown)
+        self.technical_toggle.setText("Hide technical details" if shown else "Show technical details")
+        self.setMinimumHeight(560 if shown else 0)
+        if not shown:
+            self.adjustSize()
 
     def details_text(self) -> str:
         job = self.job
         lines = [f"File: {job.path}", f"State: {state_name(job)}", f"Attempts: {job.attempts} of {job.max_attempts}"]
         if job.error_message:
             lines.append(f"Message: {job.error_message}")
+        lines += [f"Warning: {warning}" for warning in job.warnings]
         for name, seconds in (job.stage_durations or {}).items():
             lines.append(f"Stage {name}: {seconds:.3f} s")
         if job.error_details:

@@ -36,6 +36,25 @@ def state_name(job: Any) -> str:
     return str(getattr(state, "value", state))
 
 
+def short_reason(message: str, file_name: str) -> str:
+    """A failure message for the row of its file: without the file name it starts with,
+    which the File column already shows, so the reason itself fits."""
+    first = message.splitlines()[0]
+    for prefix in (f"{file_name!r} ", f"The file {file_name!r} "):
+        if first.startswith(prefix) and len(first) > len(prefix):
+            rest = first[len(prefix) :]
+            return rest[0].upper() + rest[1:]
+    return first
+
+
+def success_text(job: Any) -> str:
+    """What a finished import made: a version (with how many warnings), or nothing new."""
+    if job.reused:
+        return "Already stored: no new version"
+    count = len(job.warnings)
+    return f"Imported, {count} warning{'s' if count != 1 else ''}" if count else "Imported"
+
+
 @dataclass(frozen=True)
 class JobSummary:
     total: int
@@ -101,12 +120,16 @@ class JobTableModel(QAbstractTableModel):
                 return job.path
             if state == "FAILURE" and job.error_message:
                 return job.error_message
+            if state == "SUCCESS" and job.warnings and col in (COL_STATE, COL_STAGE):
+                return "\n".join(job.warnings)
             if col == COL_STATE:
                 return state
             return None
         if role == Qt.ItemDataRole.ForegroundRole:
             if state == "FAILURE" and col in (COL_STATE, COL_STAGE):
                 return QBrush(QColor(theme.FAILURE))
+            if state == "SUCCESS" and col == COL_STAGE and job.warnings:
+                return QBrush(QColor(theme.WARNING))
             if state == "SUCCESS" and col == COL_STATE:
                 return QBrush(QColor(theme.SUCCESS))
             if state == "CANCELLED" or (col in (COL_ATTEMPT, COL_ELAPSED) and state != "FAILURE"):
@@ -129,11 +152,11 @@ class JobTableModel(QAbstractTableModel):
             return STATE_LABELS.get(state, state.title())
         if col == COL_STAGE:
             if state == "FAILURE":
-                return (job.error_message or "Failed").splitlines()[0]
+                return short_reason(job.error_message or "Failed", job.file_name)
             if state == "CANCELLED":
                 return ""
             if state == "SUCCESS":
-                return "Imported"
+                return success_text(job)
             if state == "PENDING":
                 return "Waiting for a worker"
             live = self._live.get(job.id)
