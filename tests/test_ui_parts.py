@@ -83,6 +83,10 @@ def test_folders_are_searched_recursively_and_other_files_refused(tmp_path):
     assert found.missing == [str(tmp_path / "missing.ifc")]
     message = refusal_message(found)
     assert "notes.txt is not an IFC file" in message
+    kitchen = sample("ifcxml_ikea_kitchen_cabinets.ifcXML")
+    assert refusal_message(collect_ifc_files([kitchen])) == (
+        f"{kitchen.name} is ifcXML, which IFC Desktop does not read: export the model as .ifc or .ifczip."
+    )
     assert "No IFC files found in empty" in message
 
 

@@ -277,3 +277,23 @@ def test_gui_process_never_imports_ifcopenshell(tmp_path):
     lines = dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
     assert lines["state"] == "SUCCESS"
     assert lines["ifcopenshell_loaded"] == "False"
+
+
+def test_ctrl_f_finds_escape_clears_and_tab_leaves_the_tables(qtbot, make_window):
+    from PySide6.QtCore import Qt
+
+    window = make_window()
+    window.import_sample()
+    model = wait_for_model(qtbot, window, "sample-house.ifc")
+    window.models_panel.select_model(model.id)
+    window.activateWindow()
+    qtbot.waitActive(window)
+    window.find_action.trigger()
+    search = window.elements_panel.search
+    assert window.tabs.currentWidget() is window.elements_panel
+    qtbot.waitUntil(search.hasFocus)
+    qtbot.keyClicks(search, "Wand")
+    qtbot.keyClick(search, Qt.Key.Key_Escape)
+    assert search.text() == ""
+    for table in (window.jobs_panel.table, window.history_panel.table, window.compare_panel.table):
+        assert not table.tabKeyNavigation()

@@ -59,7 +59,7 @@ from .compare_models import (
 from .compare_summary import CompareSummary
 from .executor import SerialExecutor, Task, long_lived_results
 from .formatting import format_count, format_duration
-from .widgets import NoticeBar, flat_button, pane_splitter
+from .widgets import NoticeBar, clear_on_escape, flat_button, pane_splitter
 
 PAGE_BUSY, PAGE_RESULT, PAGE_FAILED = range(3)
 SEARCH_DELAY_MS = 200
@@ -205,6 +205,7 @@ class ComparePanel(QWidget):
         self.search.setObjectName("compareSearch")
         self.search.setPlaceholderText("Filter by name, GlobalId, field or value")
         self.search.setClearButtonEnabled(True)
+        clear_on_escape(self.search)
         self.search.addAction(theme.icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.search.setAcceptDrops(False)
         self.search.setMinimumWidth(120)
@@ -233,6 +234,7 @@ class ComparePanel(QWidget):
 
         self.table_model = ChangeTableModel(self)
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # Tab moves on to the next control, arrows move between cells
         self.table.setObjectName("changeTable")
         self.table.setModel(self.table_model)
         self.table.setItemDelegateForColumn(COL_KIND, KindPillDelegate(self.table))

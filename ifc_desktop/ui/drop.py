@@ -65,12 +65,17 @@ def _walk_ifc(folder: Path) -> Iterable[Path]:
 def refusal_message(result: DropResult) -> str:
     """One sentence for the status bar / notice, or "" when nothing was refused."""
     parts = []
-    if result.refused:
-        names = ", ".join(Path(p).name for p in result.refused[:3])
-        more = f" and {len(result.refused) - 3} more" if len(result.refused) > 3 else ""
-        noun = "is not an IFC file" if len(result.refused) == 1 else "are not IFC files"
-        verb = "was" if len(result.refused) == 1 else "were"
-        parts.append(f"{names}{more} {noun} (.ifc or .ifczip) and {verb} not imported.")
+    ifc_xml = [p for p in result.refused if p.lower().endswith(".ifcxml")]
+    others = [p for p in result.refused if p not in ifc_xml]
+    if ifc_xml:
+        verb = "is" if len(ifc_xml) == 1 else "are"
+        parts.append(
+            f"{_names(ifc_xml)} {verb} ifcXML, which IFC Desktop does not read: export the model as .ifc or .ifczip."
+        )
+    if others:
+        noun = "is not an IFC file" if len(others) == 1 else "are not IFC files"
+        verb = "was" if len(others) == 1 else "were"
+        parts.append(f"{_names(others)} {noun} (.ifc or .ifczip) and {verb} not imported.")
     if result.empty_folders:
         names = ", ".join(Path(p).name or p for p in result.empty_folders[:3])
         parts.append(f"No IFC files found in {names}.")
@@ -78,3 +83,8 @@ def refusal_message(result: DropResult) -> str:
         names = ", ".join(Path(p).name or p for p in result.missing[:3])
         parts.append(f"Not found: {names}.")
     return " ".join(parts)
+
+
+def _names(paths: list[str]) -> str:
+    more = f" and {len(paths) - 3} more" if len(paths) > 3 else ""
+    return ", ".join(Path(p).name for p in paths[:3]) + more

@@ -23,7 +23,7 @@ from .element_details import ElementDetailsPanel
 from .element_models import ElementRowRole, ElementTreeModel
 from .executor import SerialExecutor, Task
 from .formatting import format_count
-from .widgets import pane_splitter
+from .widgets import clear_on_escape, pane_splitter
 
 MODE_SPATIAL, MODE_CLASSES = "spatial", "classes"
 SEARCH_DELAY_MS = 300
@@ -55,6 +55,7 @@ class ElementsPanel(QWidget):
         self.search.setObjectName("elementSearch")
         self.search.setPlaceholderText("Search name, GlobalId, class or property value")
         self.search.setClearButtonEnabled(True)
+        clear_on_escape(self.search)
         self.search.addAction(theme.icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.search.setAcceptDrops(False)  # dropped files go to the window, not into the field
         self.search.setMinimumWidth(280)

@@ -211,6 +211,7 @@ class HistoryPanel(QWidget):
         bar.addWidget(self.summary)
 
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # Tab moves on to the next control, arrows move between cells
         self.table.setObjectName("versionTable")
         self.table.setModel(self.versions)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -44,6 +44,7 @@ class JobsPanel(QWidget):
         super().__init__(parent)
         self.model = model
         self.table = QTableView()
+        self.table.setTabKeyNavigation(False)  # Tab moves on to the next control, arrows move between cells
         self.table.setObjectName("jobTable")
         self.table.setModel(model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

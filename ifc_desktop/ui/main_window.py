@@ -241,6 +241,8 @@ class MainWindow(QMainWindow):
         for index, (name, key) in enumerate((("Jobs", "Ctrl+1"), ("Elements", "Ctrl+2"), ("History", "Ctrl+3"))):
             view_menu.addAction(action(None, name, lambda i=index: self.show_tab(i), QKeySequence(key)))
         view_menu.addSeparator()
+        self.find_action = action(None, "Find", self.focus_search, QKeySequence.StandardKey.Find)
+        view_menu.addAction(self.find_action)
         view_menu.addAction(self.refresh_action)
 
         jobs_menu = menu.addMenu("&Jobs")
@@ -784,6 +786,16 @@ class MainWindow(QMainWindow):
         AboutDialog(self.data_dir, self).exec()
 
     # -- view helpers ------------------------------------------------------------------
+
+    def focus_search(self) -> None:
+        """Ctrl+F: the search field of the elements or the comparison on show (the elements' otherwise)."""
+        if self.tabs.currentIndex() == TAB_HISTORY and self.history_stack.currentWidget() is self.compare_panel:
+            field = self.compare_panel.search
+        else:
+            self.show_tab(TAB_ELEMENTS)
+            field = self.elements_panel.search
+        field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        field.selectAll()
 
     def show_tab(self, index: int) -> None:
         self._show_main()
