@@ -58,7 +58,7 @@ from .compare_models import (
 )
 from .compare_summary import CompareSummary
 from .executor import SerialExecutor, Task, long_lived_results
-from .formatting import format_count, format_duration
+from .formatting import count_of, format_count, format_duration
 from .widgets import NoticeBar, clear_on_escape, flat_button, pane_splitter
 
 PAGE_BUSY, PAGE_RESULT, PAGE_FAILED = range(3)
@@ -500,7 +500,7 @@ class ComparePanel(QWidget):
         shown, total = self.table_model.rowCount(), self.table_model.total()
         filtered = not self.table_model.current_filter().is_empty()
         self.shown_label.setText(
-            f"{format_count(shown)} of {format_count(total)}" if filtered else f"{format_count(total)} changes"
+            f"{format_count(shown)} of {format_count(total)}" if filtered else count_of(total, "change")
         )
         self.clear_filters_button.setVisible(filtered)
         empty = shown == 0

@@ -50,17 +50,25 @@ class ProgressBarDelegate(QStyledItemDelegate):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor("#e6e6e6"))
         painter.drawRoundedRect(bar, 3, 3)
-        if fraction > 0:
+        if fraction > 0 and state != "CANCELLED":  # a cancelled job's bar would look stuck, not stopped
             fill = QRectF(bar)
             fill.setWidth(max(self.BAR_HEIGHT, bar.width() * min(1.0, fraction)))
             painter.setBrush(QColor(_BAR_COLORS.get(state, theme.ACCENT)))
             painter.drawRoundedRect(fill, 3, 3)
         painter.setPen(QColor(theme.MUTED))
         text_rect = QRectF(bar.right() + 6, option.rect.top(), self.TEXT_WIDTH - 6, option.rect.height())
-        label = "" if state == "FAILURE" else f"{fraction * 100:.0f}%"
+        label = "" if state in ("FAILURE", "CANCELLED") else f"{fraction * 100:.0f}%"
         painter.drawText(text_rect, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), label)
         painter.restore()
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         hint = super().sizeHint(option, index)
         return QSize(max(hint.width(), 160), hint.height())
+
+
+class MiddleElideDelegate(QStyledItemDelegate):
+    """Text cut in the middle: file and model names differ at their ends ("Project_…_v12.ifc")."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideMiddle

@@ -22,7 +22,7 @@ from . import theme
 from .element_details import ElementDetailsPanel
 from .element_models import ElementRowRole, ElementTreeModel
 from .executor import SerialExecutor, Task
-from .formatting import format_count
+from .formatting import count_of
 from .widgets import clear_on_escape, pane_splitter
 
 MODE_SPATIAL, MODE_CLASSES = "spatial", "classes"
@@ -117,7 +117,7 @@ class ElementsPanel(QWidget):
             self._set_enabled(False)
             return
         self._set_enabled(True)
-        self.info.setText(f"v{version.number} · {format_count(version.element_count)} elements")
+        self.info.setText(f"v{version.number} · {count_of(version.element_count, 'element')}")
         self.reload()
 
     def set_mode(self, mode: str) -> None:

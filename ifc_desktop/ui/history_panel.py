@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from . import theme
 from .compare_models import ChangeCountsDelegate, CountsRole
-from .formatting import format_count, format_datetime, format_size
+from .formatting import count_of, format_count, format_datetime, format_size
 from .widgets import flat_button, pane_splitter
 
 COLUMNS = ("Version", "Imported", "Source file", "Application", "Elements", "Changes", "Warnings")
@@ -116,7 +116,7 @@ class VersionTableModel(QAbstractTableModel):
             return "Counting changes…" if self._counting else None
         previous = self.previous_of(version.number)
         if previous is None:
-            return f"First version: {counts[0]:,} elements"
+            return f"First version: {count_of(counts[0], 'element')}"
         added, removed, changed = counts
         if not any(counts):
             return f"Same elements as v{previous.number}. Double-click to compare."

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from . import theme
-from .delegates import ProgressBarDelegate
+from .delegates import MiddleElideDelegate, ProgressBarDelegate
 from .job_model import (
     COL_ATTEMPT,
     COL_ELAPSED,
@@ -61,14 +61,18 @@ class JobsPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         header.setStretchLastSection(False)
+        # File names and stages (failure reasons) share what the fixed columns leave.
+        names = MiddleElideDelegate(self.table)
+        self.table.setItemDelegateForColumn(COL_FILE, names)
+        self.table.setItemDelegateForColumn(COL_MODEL, names)
         header.setSectionResizeMode(COL_FILE, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(COL_STAGE, QHeaderView.ResizeMode.Stretch)
         for col, width in (
-            (COL_MODEL, 150),
-            (COL_STATE, 110),
-            (COL_STAGE, 230),
-            (COL_PROGRESS, 170),
-            (COL_ATTEMPT, 70),
-            (COL_ELAPSED, 70),
+            (COL_MODEL, 130),
+            (COL_STATE, 90),
+            (COL_PROGRESS, 120),
+            (COL_ATTEMPT, 64),
+            (COL_ELAPSED, 64),
         ):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(col, width)

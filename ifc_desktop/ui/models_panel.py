@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from . import theme
 from .delegates import paint_item_background
-from .formatting import format_count
+from .formatting import count_of
 
 ModelRole = Qt.ItemDataRole.UserRole + 1
 ModelIdRole = Qt.ItemDataRole.UserRole + 2
@@ -43,7 +43,7 @@ def model_summary(model: Any) -> str:
         total = f" of {model.version_count}" if model.version_count and model.version_count > 1 else ""
         parts.append(f"v{model.current_version_number}{total}")
     if model.element_count is not None:
-        parts.append(f"{format_count(model.element_count)} elements")
+        parts.append(count_of(model.element_count, "element"))
     return " · ".join(parts)
 
 
@@ -117,7 +117,7 @@ class ModelDelegate(QStyledItemDelegate):
         painter.drawText(
             name_rect,
             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-            metrics.elidedText(model.name, Qt.TextElideMode.ElideRight, name_rect.width()),
+            metrics.elidedText(model.name, Qt.TextElideMode.ElideMiddle, name_rect.width()),
         )
         small = QFont(option.font)
         small.setPointSizeF(max(7.0, option.font.pointSizeF() - 0.5))
