@@ -286,11 +286,13 @@ def test_ctrl_f_finds_escape_clears_and_tab_leaves_the_tables(qtbot, make_window
     window.import_sample()
     model = wait_for_model(qtbot, window, "sample-house.ifc")
     window.models_panel.select_model(model.id)
+    panel = window.elements_panel
+    qtbot.waitUntil(lambda: panel.version is not None and panel.search.isEnabled())
     window.activateWindow()
     qtbot.waitActive(window)
     window.find_action.trigger()
-    search = window.elements_panel.search
-    assert window.tabs.currentWidget() is window.elements_panel
+    search = panel.search
+    assert window.tabs.currentWidget() is panel
     qtbot.waitUntil(search.hasFocus)
     qtbot.keyClicks(search, "Wand")
     qtbot.keyClick(search, Qt.Key.Key_Escape)
