@@ -84,6 +84,12 @@ def test_re_export_and_unit_change_compare_as_no_change(history) -> None:
     assert compare_versions(store, model_id, 2, 3).changes == []
     in_mm = compare_versions(store, model_id, 3, 4)
     assert in_mm.changes == [] and in_mm.length_unit == "millimetre"
+    # No element changed, but the file as a whole did: the comparison says so rather than "No differences".
+    assert [(f.field, f.old, f.new) for f in in_mm.project_changes] == [("Length unit", "metre", "millimetre")]
+    text = in_mm.format_text()
+    assert "Project:" in text and "metre" in text and "No differences" not in text
+    assert in_mm.rows()[0][2:8] == ("(project)", "", "", "Length unit", "metre", "millimetre")
+    assert compare_versions(store, model_id, 2, 3).project_changes == []
     backwards = compare_versions(store, model_id, 2, 1)
     assert {(c.kind, c.global_id) for c in backwards.changes if c.kind != CHANGED} == {(ADDED, DOOR)}
 

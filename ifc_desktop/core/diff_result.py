@@ -211,6 +211,8 @@ class DiffResult:
     old_label: str = "old"
     new_label: str = "new"
     warnings: list[str] = field(default_factory=list)
+    # What changed about the file as a whole (project name, schema, application, length unit).
+    project_changes: list[FieldChange] = field(default_factory=list)
 
     @property
     def counts(self) -> ChangeCounts:
@@ -252,6 +254,7 @@ class DiffResult:
             "summary": self.summary.to_dict(),
             "duplicates": [d.to_dict() for d in self.duplicates],
             "warnings": list(self.warnings),
+            "project_changes": [c.to_dict() for c in self.project_changes],
             "changes": [c.to_dict() for c in self.changes],
         }
 
@@ -261,7 +264,10 @@ class DiffResult:
         Old/New are numbers, booleans or text; lists, dicts and placements are
         rendered as text.
         """
-        rows: list[tuple[Any, ...]] = []
+        rows: list[tuple[Any, ...]] = [
+            (f.kind, "", "(project)", "", "", f.field, cell_value(f.old), cell_value(f.new), "")
+            for f in self.project_changes
+        ]
         for change in self.changes:
             head = (change.kind, change.global_id, change.ifc_class, change.name or "", change.storey)
             if not change.fields:
@@ -284,6 +290,8 @@ class DiffResult:
         ]
         for warning in self.warnings:
             lines.append(f"  ! {warning}")
+        if self.project_changes:
+            lines += ["", "Project:", *(f"  {_field_text(f)}" for f in self.project_changes)]
         if c.total:
             lines += ["", "By class:", *_count_table(s.by_class)]
             lines += ["", "By storey:", *_count_table(s.by_storey)]
@@ -323,9 +331,13 @@ class DiffResult:
                     lines.append(f"    {_field_text(f)}")
             if len(shown) < len(self.changes):
                 lines.append(f"... and {len(self.changes) - len(shown)} more")
-        else:
+        elif not self.project_changes:
             lines += ["", "No differences."]
         return "\n".join(lines)
+
+    def project_text(self) -> str:
+        """The project-level changes in one line, or ""."""
+        return "; ".join(_field_text(f) for f in self.project_changes)
 
 
 def noise_equal_number(a: float, b: float) -> bool:

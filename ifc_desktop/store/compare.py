@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ifc_desktop.core.diff import DiffResult, count_changes, diff_elements
+from ifc_desktop.core.diff_result import ATTRIBUTE, FieldChange
 from ifc_desktop.core.gcpause import gc_paused
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ def compare_versions(store: Store, model_id: int, v1: int, v2: int, *, tolerance
         old = store.load_elements(old_version.id, with_psets=True)
         new = store.load_elements(new_version.id, with_psets=True)
         try:
-            return diff_elements(
+            result = diff_elements(
                 old,
                 new,
                 tolerance=tolerance,
@@ -40,6 +41,27 @@ def compare_versions(store: Store, model_id: int, v1: int, v2: int, *, tolerance
             )
         finally:
             release(old, new)
+    result.project_changes = project_changes(old_version, new_version)
+    return result
+
+
+# What a version says about its file as a whole, compared between two versions. The header's
+# time stamp and file name are left out: they change with every export.
+_PROJECT_FIELDS = (
+    ("Project name", "project_name"),
+    ("Schema", "schema_read"),
+    ("Authoring application", "application"),
+    ("Length unit", "length_unit"),
+)
+
+
+def project_changes(old: VersionInfo, new: VersionInfo) -> list[FieldChange]:
+    """The fields of the file as a whole that differ between two versions."""
+    return [
+        FieldChange(label, getattr(old, name), getattr(new, name), ATTRIBUTE)
+        for label, name in _PROJECT_FIELDS
+        if getattr(old, name) != getattr(new, name)
+    ]
 
 
 def change_counts_against_previous(

@@ -481,6 +481,8 @@ class ComparePanel(QWidget):
 
     def _show_notices(self, result: DiffResult) -> None:
         lines = list(result.warnings)
+        if result.project_changes:
+            lines.insert(0, f"The project changed: {result.project_text()}.")
         if result.duplicates:
             shown = ", ".join(
                 f"{d.global_id or '(empty)'} ({d.old_count} before, {d.new_count} after)" for d in result.duplicates[:3]
@@ -507,9 +509,13 @@ class ComparePanel(QWidget):
         self.table_splitter.setVisible(not empty)
         self.empty_label.setVisible(empty)
         if empty:
-            self.empty_label.setText(
-                "No change matches these filters." if total else "No differences: the two versions are the same."
-            )
+            if total:
+                text = "No change matches these filters."
+            elif self.result is not None and self.result.project_changes:
+                text = "No element changed (the project did: see above)."
+            else:
+                text = "No differences: the two versions are the same."
+            self.empty_label.setText(text)
         self._restore_selection()
 
     def _restore_selection(self) -> None:
