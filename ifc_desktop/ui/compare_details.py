@@ -72,6 +72,11 @@ class WrappingDelegate(QStyledItemDelegate):
         if not text:
             return hint
         width = self.tree.header().sectionSize(index.column()) - self.PADDING
+        if index.column() == 0:  # the first column loses the tree's indentation at every level
+            depth, parent = 1, index.parent()
+            while parent.isValid():
+                depth, parent = depth + 1, parent.parent()
+            width -= depth * self.tree.indentation()
         if width <= 20:
             return hint
         metrics = QFontMetrics(option.font)
@@ -110,10 +115,12 @@ class ChangeDetailsPanel(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        header.resizeSection(0, 130)
+        header.resizeSection(0, 160)
         # Wrapped rows change height with their column: lay the rows out again after a resize.
         header.sectionResized.connect(lambda *_args: self.tree.scheduleDelayedItemsLayout())
         wrap = WrappingDelegate(self.tree)
+        self.tree.setItemDelegateForColumn(0, wrap)  # long property names wrap rather than lose their end
+        self.tree.setIndentation(14)
         self.tree.setItemDelegateForColumn(1, wrap)
         self.tree.setItemDelegateForColumn(2, wrap)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)

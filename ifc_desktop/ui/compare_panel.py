@@ -250,8 +250,10 @@ class ComparePanel(QWidget):
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         header.setStretchLastSection(False)
+        # Name and "what changed" share the width the other columns leave, so neither vanishes in a small window.
+        header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(COL_WHAT, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((COL_KIND, 88), (COL_NAME, 175), (COL_CLASS, 150), (COL_STOREY, 110), (COL_GLOBAL_ID, 180)):
+        for col, width in ((COL_KIND, 88), (COL_CLASS, 140), (COL_STOREY, 100), (COL_GLOBAL_ID, 180)):
             header.resizeSection(col, width)
         header.setMinimumSectionSize(40)
         # The GlobalId is in the details and found by the filter; its column is there on demand.

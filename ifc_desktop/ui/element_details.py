@@ -94,6 +94,10 @@ class ElementDetailsPanel(QWidget):
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
         self.tree.header().resizeSection(0, 220)
         self.tree.header().setStretchLastSection(True)
+        # The name column follows the longest name shown, until the user sizes it.
+        self._fitting = False
+        self._names_sized_by_user = False
+        self.tree.header().sectionResized.connect(self._section_resized)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._menu)
 
@@ -172,6 +176,7 @@ class ElementDetailsPanel(QWidget):
                     pset_item.setToolTip(0, "Inherited from the element's type")
                 for key, value in pset.properties.items():
                     item = QTreeWidgetItem(pset_item, [key, format_value(value)])
+                    item.setToolTip(0, key)
                     item.setToolTip(1, format_value(value))
                     if inherited:
                         overridden = (pset.name, key) in occurrence_values
@@ -185,6 +190,21 @@ class ElementDetailsPanel(QWidget):
         # Sections and the property sets in them open; the values are the deepest level.
         self.tree.expandToDepth(1)
         self.stack.setCurrentIndex(1)
+        self._fit_names()
+
+    def _fit_names(self) -> None:
+        """The name column as wide as the longest name shown, between 160 px and half the panel."""
+        if self._names_sized_by_user:
+            return
+        wanted = self.tree.sizeHintForColumn(0) + 12
+        limit = max(160, self.tree.viewport().width() // 2)
+        self._fitting = True
+        self.tree.header().resizeSection(0, max(160, min(wanted, limit)))
+        self._fitting = False
+
+    def _section_resized(self, index: int, _old: int, _new: int) -> None:
+        if index == 0 and not self._fitting:
+            self._names_sized_by_user = True
 
     def inherited_items(self) -> list[QTreeWidgetItem]:
         """Items showing values inherited from the type (marked in the view)."""
