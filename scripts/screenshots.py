@@ -179,6 +179,7 @@ def take(out: Path, work: Path, only: str | None = None) -> int:
     settle()
     window.show_job_details(failed)
     dialog = window._details
+    dialog.technical_toggle.setChecked(True)  # the traceback is one click away: show that click's result
     dialog.resize(720, 640)
     settle()
     background = window.grab()

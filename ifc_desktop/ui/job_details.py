@@ -85,6 +85,7 @@ class JobDetailsDialog(QDialog):
         layout.addWidget(self.stages_box)
         layout.addWidget(self.technical_toggle, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.technical, 1)
+        layout.addStretch(0)  # takes the space the hidden technical details leave
         layout.addWidget(buttons)
         self.set_job(job, model_name)
 
