@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -94,6 +95,11 @@ def test_export_writes_through_a_link_and_refuses_folders_and_missing_folders(da
     assert run_cli(["export", "--data-dir", str(data_dir), model, "1", str(link)]) == 0
     assert link.is_symlink() and target.read_bytes() == original.read_bytes()
     assert target.stat().st_mode & 0o777 == 0o644  # the replaced file's permissions, not a private temp file's
+    fresh = tmp_path / "fresh.ifc"
+    assert run_cli(["export", "--data-dir", str(data_dir), model, "1", str(fresh)]) == 0
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert fresh.stat().st_mode & 0o777 == 0o666 & ~umask  # a new file follows the umask
 
     assert run_cli(["export", "--data-dir", str(data_dir), model, "1", str(tmp_path)]) == 1
     assert "is a folder" in capsys.readouterr().err

@@ -206,7 +206,15 @@ def _export_target(path: Path) -> Path:
 
 
 def _umask() -> int:
-    current = os.umask(0o022)
+    """The process's umask; read without changing it where the system says it (Linux)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    current = os.umask(0o022)  # elsewhere: set and restore at once
     os.umask(current)
     return current
 
