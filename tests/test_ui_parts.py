@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -24,9 +25,10 @@ pytestmark = pytest.mark.gui
 def test_settings_and_window_state_survive_a_restart(qtbot, make_window, data_dir):
     from ifc_desktop.ui.dialogs import SettingsDialog
 
-    window = make_window()
+    window = make_window(workers=2)
     dialog = SettingsDialog(window.settings, window.data_dir, window)
-    dialog.workers.setValue(3)
+    assert dialog.workers.maximum() == (os.cpu_count() or 1)  # no more workers than processors are offered
+    dialog.workers.setValue(1)
     dialog.retries.setValue(5)
     dialog.time_limit.setValue(7)
     dialog.accept()
@@ -40,14 +42,14 @@ def test_settings_and_window_state_survive_a_restart(qtbot, make_window, data_di
 
     again = make_window(workers=None)
     again.show_tab(2)
-    assert again.settings.workers == 3
+    assert again.settings.workers == 1
     assert again.settings.max_attempts == 5
     assert again.settings.time_limit == 7 * 60
     assert (again.width(), again.height()) == (770, 540)
     qtbot.waitUntil(lambda: again.splitter.sizes() == saved_sizes)
     assert again.tabs.currentIndex() == 2
     reopened = SettingsDialog(again.settings, again.data_dir, again)
-    assert (reopened.workers.value(), reopened.retries.value(), reopened.time_limit.value()) == (3, 5, 7)
+    assert (reopened.workers.value(), reopened.retries.value(), reopened.time_limit.value()) == (1, 5, 7)
     assert (data_dir / "settings.ini").is_file()
     # The running engine took the new values too.
     qtbot.waitUntil(lambda: again.engine is not None)

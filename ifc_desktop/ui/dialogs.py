@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import APP_NAME, __version__
+from ..jobs.engine import usable_workers
 from . import theme
 from .settings import AppSettings
 
@@ -50,9 +51,13 @@ class SettingsDialog(QDialog):
         self.data_dir = Path(data_dir)
 
         self.workers = QSpinBox()
-        self.workers.setRange(1, 32)
-        self.workers.setValue(settings.workers)
-        self.workers.setToolTip("How many files are read at the same time. Each worker is a separate process.")
+        processors = usable_workers(10_000)
+        self.workers.setRange(1, processors)
+        self.workers.setValue(usable_workers(settings.workers))
+        self.workers.setToolTip(
+            "How many files are read at the same time. Each worker is a separate process; "
+            f"more than this computer's {processors} processors would not make imports faster."
+        )
         self.retries = QSpinBox()
         self.retries.setRange(1, 10)
         self.retries.setValue(settings.max_attempts)

@@ -7,17 +7,14 @@ the user's.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from ..jobs.engine import default_workers
+
 SETTINGS_FILE = "settings.ini"
 MAX_RECENT = 10
-
-
-def default_workers() -> int:
-    return max(1, min(4, os.cpu_count() or 1))
 
 
 class AppSettings:

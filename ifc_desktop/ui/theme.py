@@ -77,5 +77,6 @@ def apply_theme(app: QApplication) -> None:
         app.setFont(font)
     qss = resources_dir() / "style.qss"
     if qss.exists():
-        app.setStyleSheet(qss.read_text(encoding="utf-8"))
+        icons = (resources_dir() / "icons").as_posix()
+        app.setStyleSheet(qss.read_text(encoding="utf-8").replace("@ICONS@", icons))
     app.setWindowIcon(icon("app"))
