@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from . import theme
 from .compare_models import ChangeCountsDelegate, CountsRole
+from .delegates import MiddleElideDelegate
 from .formatting import count_of, format_count, format_datetime, format_size
 from .widgets import flat_button, pane_splitter
 
@@ -226,8 +227,11 @@ class HistoryPanel(QWidget):
         self.table.setItemDelegateForColumn(COL_CHANGES, ChangeCountsDelegate(self.table))
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
+        # Source file and application share the width the others leave; file names lose their middle.
         header.setSectionResizeMode(COL_SOURCE, QHeaderView.ResizeMode.Stretch)
-        widths = ((COL_VERSION, 130), (COL_DATE, 140), (COL_APP, 190), (COL_ELEMENTS, 80), (COL_CHANGES, 170))
+        header.setSectionResizeMode(COL_APP, QHeaderView.ResizeMode.Stretch)
+        self.table.setItemDelegateForColumn(COL_SOURCE, MiddleElideDelegate(self.table))
+        widths = ((COL_VERSION, 120), (COL_DATE, 140), (COL_ELEMENTS, 80), (COL_CHANGES, 150))
         for col, width in (*widths, (COL_WARNINGS, 80)):
             header.resizeSection(col, width)
         self.table.selectionModel().selectionChanged.connect(self._update_actions)
