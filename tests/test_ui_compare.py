@@ -88,6 +88,8 @@ def test_history_counts_compare_filter_details_and_exports(qtbot, make_window, t
     # One version selected: Compare shows what changed since the previous one, computed off the GUI thread.
     history.select_number(2)
     assert history.compare_button.isEnabled()
+    # Enter on the version list does what the button does.
+    assert history.compare_key_action.isEnabled() and history.compare_key_action in history.table.actions()
     panel = window.compare_panel
     with qtbot.waitSignal(panel.comparison_shown, timeout=TIMEOUT) as shown:
         history.compare_button.click()

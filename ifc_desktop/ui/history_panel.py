@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, QPoint, Qt, Signal
-from PySide6.QtGui import QAction, QBrush, QColor, QFont
+from PySide6.QtGui import QAction, QBrush, QColor, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -213,6 +213,15 @@ class HistoryPanel(QWidget):
 
         self.table = QTableView()
         self.table.setTabKeyNavigation(False)  # Tab moves on to the next control, arrows move between cells
+        # Keys for the version list: Enter or Ctrl+D compares, as the Compare button does; Ctrl+E exports.
+        self.compare_key_action = QAction("Compare", self)
+        self.compare_key_action.triggered.connect(lambda _checked=False: self._compare())
+        self.compare_key_action.setShortcuts([QKeySequence(Qt.Key.Key_Return), QKeySequence("Ctrl+D")])
+        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
+        for action in (self.compare_key_action, self.export_action):
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.table.addAction(action)
+        self.export_button.setToolTip("Save the selected version's original IFC file (Ctrl+E)")
         self.table.setObjectName("versionTable")
         self.table.setModel(self.versions)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -382,6 +391,7 @@ class HistoryPanel(QWidget):
             f"Compare with current version (v{current.number})" if current else "Compare with current version"
         )
         self.compare_selected_action.setEnabled(len(selected) == 2)
+        self.compare_key_action.setEnabled(len(selected) == 2 or previous is not None)
         if len(selected) == 2:
             older, newer = sorted(v.number for v in selected)
             self.compare_button.setEnabled(True)
