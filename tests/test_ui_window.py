@@ -299,3 +299,16 @@ def test_ctrl_f_finds_escape_clears_and_tab_leaves_the_tables(qtbot, make_window
     assert search.text() == ""
     for table in (window.jobs_panel.table, window.history_panel.table, window.compare_panel.table):
         assert not table.tabKeyNavigation()
+
+
+def test_the_first_start_screen_gives_the_keyboard_to_the_sample_button(qtbot, make_window):
+    from PySide6.QtCore import Qt
+
+    window = make_window()
+    qtbot.waitUntil(window.is_empty_state)
+    window.activateWindow()
+    qtbot.waitActive(window)
+    button = window.empty_state.sample_button
+    qtbot.waitUntil(button.hasFocus)
+    qtbot.keyClick(button, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.job_model.rowCount() == 1)

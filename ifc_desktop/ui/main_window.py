@@ -807,7 +807,10 @@ class MainWindow(QMainWindow):
     def _update_page(self) -> None:
         if self._models_known and self._jobs_known:
             empty = self.model_list.rowCount() == 0 and self.job_model.rowCount() == 0
+            was_empty = self.is_empty_state()
             self.pages.setCurrentIndex(PAGE_EMPTY if empty else PAGE_MAIN)
+            if empty and not was_empty:  # the first thing to try has the keyboard
+                self.empty_state.sample_button.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def is_empty_state(self) -> bool:
         return self.pages.currentIndex() == PAGE_EMPTY

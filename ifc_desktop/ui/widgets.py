@@ -143,6 +143,7 @@ class EmptyState(QWidget):
         text.setWordWrap(False)
 
         self.sample_button = QPushButton(theme.icon("model"), "  Try the sample model")
+        self.sample_button.setAutoDefault(True)  # Enter presses it once it has the focus, as Space does
         self.sample_button.setObjectName("primary")
         self.sample_button.setCursor(Qt.CursorShape.PointingHandCursor)
         self.sample_button.clicked.connect(self.import_sample.emit)
