@@ -203,7 +203,7 @@ def _is_utf16(head: bytes) -> bool:
     return (
         head.startswith((b"\xff\xfe", b"\xfe\xff"))
         or b"I\x00S\x00O\x00-\x00" in head[:64]
-        or (b"\x00I\x00S\x00O\x00-" in head[:64])
+        or b"\x00I\x00S\x00O\x00-" in head[:64]
     )
 
 
@@ -220,7 +220,7 @@ def _check_complete(path: Path, name: str) -> int:
     content_end = size - (len(raw_tail) - len(raw_tail.rstrip(_PADDING)))
     tail = _COMMENT_RE.sub(b"", raw_tail).rstrip(_PADDING)
     if not _END_RE.search(tail):
-        if tail.upper().endswith(b"END-ISO-10303-21;"):
+        if tail.upper().endswith(_END_MARKER):
             raise BadInput(f"{name!r} is damaged: the DATA section is not closed (ENDSEC; is missing).")
         end = tail.upper().rfind(_END_MARKER)
         if end >= 0 and _END_RE.search(tail[: end + len(_END_MARKER)]):
