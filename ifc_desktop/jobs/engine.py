@@ -77,10 +77,14 @@ def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
+def processor_count() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
 def usable_workers(requested: int) -> int:
     """At least one worker and no more than the processor count: parsing is CPU-bound,
     and each extra worker only adds its memory (and start-up time) to the machine's load."""
-    return max(1, min(requested, os.cpu_count() or 1))
+    return max(1, min(requested, processor_count()))
 
 
 @dataclass

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import APP_NAME, __version__
-from ..jobs.engine import usable_workers
+from ..jobs.engine import processor_count, usable_workers
 from . import theme
 from .settings import AppSettings
 
@@ -51,7 +51,7 @@ class SettingsDialog(QDialog):
         self.data_dir = Path(data_dir)
 
         self.workers = QSpinBox()
-        processors = usable_workers(10_000)
+        processors = processor_count()
         self.workers.setRange(1, processors)
         self.workers.setValue(usable_workers(settings.workers))
         self.workers.setToolTip(
