@@ -73,12 +73,12 @@ def runner_lock_path(data_dir: Path) -> Path:
     return Path(data_dir) / "jobs" / "runner.lock"
 
 
-def default_workers() -> int:
-    return max(1, min(4, os.cpu_count() or 1))
-
-
 def processor_count() -> int:
     return max(1, os.cpu_count() or 1)
+
+
+def default_workers() -> int:
+    return min(4, processor_count())
 
 
 def usable_workers(requested: int) -> int:
