@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ifc_desktop.core.progress import Progress
+from ifc_desktop.core.wording import count_of
 from ifc_desktop.jobs import repository
 from ifc_desktop.jobs.engine import JobEngine, runner_lock_path
 from ifc_desktop.jobs.info import TERMINAL_STATES, WAITING_STATES, JobInfo, JobListener, JobState, utcnow
@@ -335,7 +336,7 @@ def _detail(job: JobInfo, labels: dict[int, str]) -> str:
         if job.reused:
             return f"already stored as {label}"
         count = len(job.warnings)
-        return f"{label}, {count} warning{'s' if count != 1 else ''}" if count else label
+        return f"{label}, {count_of(count, 'warning')}" if count else label
     if job.state in (JobState.FAILURE, JobState.RETRY) and job.error_message:
         return job.error_message
     if job.state in (JobState.STARTED, JobState.PROGRESS) and job.stage_name:

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 
 from ..core.diff_export import write_csv, write_xlsx
 from ..core.diff_result import ADDED, CHANGED, REMOVED, DiffResult, ElementChange
+from ..core.wording import count_of
 from . import theme
 from .compare_details import ChangeDetailsPanel
 from .compare_models import (
@@ -58,7 +59,7 @@ from .compare_models import (
 )
 from .compare_summary import CompareSummary
 from .executor import SerialExecutor, Task, long_lived_results
-from .formatting import count_of, format_count, format_duration
+from .formatting import format_count, format_duration
 from .widgets import NoticeBar, clear_on_escape, flat_button, pane_splitter
 
 PAGE_BUSY, PAGE_RESULT, PAGE_FAILED = range(3)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.diff_result import format_value
+from ..core.wording import count_of
 from . import theme
 
 FROM_TYPE = "(from type)"
@@ -169,7 +170,7 @@ class ElementDetailsPanel(QWidget):
                 inherited = pset.source == "type"
                 name = f"{pset.name}  {FROM_TYPE}" if inherited else pset.name
                 count = len(pset.properties)
-                pset_item = QTreeWidgetItem(header, [name, f"{count} value{'s' if count != 1 else ''}"])
+                pset_item = QTreeWidgetItem(header, [name, count_of(count, "value")])
                 pset_item.setForeground(1, QBrush(QColor(theme.MUTED)))
                 if inherited:
                     pset_item.setFont(0, self._italic)

@@ -18,11 +18,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.wording import count_of
 from . import theme
 from .element_details import ElementDetailsPanel
 from .element_models import ElementRowRole, ElementTreeModel
 from .executor import SerialExecutor, Task
-from .formatting import count_of
 from .widgets import clear_on_escape, pane_splitter
 
 MODE_SPATIAL, MODE_CLASSES = "spatial", "classes"

@@ -22,11 +22,6 @@ def format_count(value: int | None) -> str:
     return "" if value is None else f"{value:,}"
 
 
-def count_of(value: int, noun: str, plural: str | None = None) -> str:
-    """ "1 element", "2,300 elements"."""
-    return f"{value:,} {noun if value == 1 else plural or noun + 's'}"
-
-
 def format_size(size: int | None) -> str:
     if size is None:
         return ""

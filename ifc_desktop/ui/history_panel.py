@@ -24,10 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.wording import count_of
 from . import theme
 from .compare_models import ChangeCountsDelegate, CountsRole
 from .delegates import MiddleElideDelegate
-from .formatting import count_of, format_count, format_datetime, format_size
+from .formatting import format_count, format_datetime, format_size
 from .widgets import flat_button, pane_splitter
 
 COLUMNS = ("Version", "Imported", "Source file", "Application", "Elements", "Changes", "Warnings")
@@ -301,7 +302,7 @@ class HistoryPanel(QWidget):
         self.splitter.setVisible(has_model)
         self.placeholder.setVisible(not has_model)
         count = len(versions)
-        self.summary.setText(f"{count} version{'s' if count != 1 else ''}" if has_model else "")
+        self.summary.setText(count_of(count, "version") if has_model else "")
         self._fill_activity(events)
         # selectRow() replaces the selection: re-select every version that was selected together.
         rows = [row for number in selected if (row := self.versions.row_of_number(number)) is not None]

@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont
 
+from ..core.wording import count_of
 from . import theme
 from .formatting import format_duration
 
@@ -52,7 +53,7 @@ def success_text(job: Any) -> str:
     if job.reused:
         return "Already stored: no new version"
     count = len(job.warnings)
-    return f"Imported, {count} warning{'s' if count != 1 else ''}" if count else "Imported"
+    return f"Imported, {count_of(count, 'warning')}" if count else "Imported"
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import APP_NAME
+from ..core.wording import count_of
 from ..logging_setup import log_dir
 from . import theme
 from .bridge import EngineBridge
@@ -459,7 +460,7 @@ class MainWindow(QMainWindow):
         if found.files:
             self.settings.add_recent(found.files)
             self.show_tab(TAB_JOBS)
-            self.statusBar().showMessage(f"Queued {len(jobs)} file{'s' if len(jobs) != 1 else ''} for import.", 5000)
+            self.statusBar().showMessage(f"Queued {count_of(len(jobs), 'file')} for import.", 5000)
             if jobs:
                 self.jobs_panel.select_job(jobs[-1].id)
 
@@ -494,12 +495,12 @@ class MainWindow(QMainWindow):
         if files or folders:
             parts = []
             if files:
-                parts.append(f"{len(files)} IFC file{'s' if len(files) != 1 else ''}")
+                parts.append(count_of(len(files), "IFC file"))
             if folders:
-                parts.append(f"{len(folders)} folder{'s' if len(folders) != 1 else ''}")
+                parts.append(count_of(len(folders), "folder"))
             others = len(paths) - len(files) - len(folders)
             if others:
-                parts.append(f"{others} other file{'s' if others != 1 else ''} will be skipped")
+                parts.append(f"{count_of(others, 'other file')} will be skipped")
             self.overlay.show_hint("Drop to import", " · ".join(parts), True)
         else:
             self.overlay.show_hint("Only IFC files can be imported", "Use .ifc or .ifczip files, or folders", False)

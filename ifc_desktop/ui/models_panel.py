@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.wording import count_of
 from . import theme
 from .delegates import paint_item_background
-from .formatting import count_of
 
 ModelRole = Qt.ItemDataRole.UserRole + 1
 ModelIdRole = Qt.ItemDataRole.UserRole + 2
