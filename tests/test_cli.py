@@ -80,6 +80,13 @@ def test_show_history_revert_and_export_of_real_imports(data_dir: Path, tmp_path
     assert run_cli(["export", "--data-dir", str(data_dir), "simple wall", "2", str(out)]) == 0
     assert out.read_bytes() == edited.read_bytes()
 
+    # The edited file again, while version 1 is current: no new version, and the output says which one is current.
+    capsys.readouterr()
+    assert run_cli(["process", "--data-dir", str(data_dir), str(edited)]) == 0
+    said = capsys.readouterr().out
+    assert "already stored as model 'simple wall' version 2" in said
+    assert "not the current version (version 1 is)" in said
+
 
 def test_export_writes_through_a_link_and_refuses_folders_and_missing_folders(data_dir: Path, tmp_path: Path, capsys):
     original = sample("ifc2x3_revit2021_simple_wall.ifc")

@@ -221,6 +221,12 @@ def test_job_details_list_the_warnings_and_keep_the_traceback_one_click_away(qap
     assert "Warning: Read as IFC4X3_ADD2." in dialog.details_text()
     assert dialog.technical_toggle.isHidden() and dialog.technical.isHidden()
 
+    reused = JobInfo(id=3, path="/m/a.ifc", state=JobState.SUCCESS, reused=True, model_id=1, version_id=7)
+    dialog.set_job(reused, "Haus", current_version_id=7)
+    assert "identical to a version of Haus, so no new version" in dialog.message.text()
+    dialog.set_job(reused, "Haus", current_version_id=8)
+    assert "not the current one" in dialog.message.text() and "Make current" in dialog.message.text()
+
     failed = JobInfo(id=2, path="/m/b.ifc", state=JobState.FAILURE, error_message="Empty.", error_details="Traceback")
     dialog.set_job(failed)
     assert not dialog.technical_toggle.isHidden() and dialog.technical.isHidden()

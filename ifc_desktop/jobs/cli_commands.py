@@ -83,6 +83,9 @@ class ProgressPrinter(JobListener):
         what = f"model '{outcome.model_name}' version {outcome.version_number} ({outcome.element_count} elements)"
         if outcome.created:
             self._line(job.id, f"done: {what}{took}")
+        elif outcome.current_version_number not in (None, outcome.version_number):
+            current = outcome.current_version_number
+            self._line(job.id, f"done: already stored as {what}, not the current version (version {current} is)")
         else:
             self._line(job.id, f"done: already stored as {what}")
         for warning in outcome.warnings:

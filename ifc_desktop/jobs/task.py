@@ -15,11 +15,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.errors import ImportFailure, as_import_failure
 from ..core.gcpause import gc_paused
 from ..core.progress import Progress, StageReporter
+
+if TYPE_CHECKING:
+    from ..store.records import ModelInfo, VersionInfo
 
 STAGE_CHECK = "Checking file"
 STAGE_SAVE = "Saving"
@@ -57,6 +60,7 @@ class ImportOutcome:
     version_number: int
     created: bool  # False when the bytes (or this job) were already a version
     element_count: int
+    current_version_number: int | None = None  # the model's current version once the import ended
     warnings: list[str] = field(default_factory=list)
     stage_durations: dict[str, float] = field(default_factory=dict)
 
@@ -94,8 +98,7 @@ def run_import(
             existing = store.find_version_by_sha(sha256)
             if existing is not None:
                 reporter.start(STAGE_SAVE)
-                model = store.resolve_model(existing.model_id)
-                return _outcome(model.name, existing, timer)
+                return _outcome(store.resolve_model(existing.model_id), existing, timer)
         source_copy = _BackgroundCopy(store, path, sha256)
         # One collector pause for extracting and saving, ended only once the snapshot is
         # gone: re-enabled while it lives, the collector's next run scans every object the
@@ -117,8 +120,7 @@ def run_import(
                 progress=reporter.fraction,
             )
             del snapshot
-        model = store.resolve_model(version.model_id)
-        return _outcome(model.name, version, timer)
+        return _outcome(store.resolve_model(version.model_id), version, timer)
     except BaseException as exc:
         if isinstance(exc, (KeyboardInterrupt, SystemExit)):
             raise
@@ -163,14 +165,15 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def _outcome(model_name: str, version, timer: _StageTimer) -> ImportOutcome:
+def _outcome(model: ModelInfo, version: VersionInfo, timer: _StageTimer) -> ImportOutcome:
     return ImportOutcome(
         model_id=version.model_id,
-        model_name=model_name,
+        model_name=model.name,
         version_id=version.id,
         version_number=version.number,
         created=version.created,
         element_count=version.element_count,
+        current_version_number=model.current_version_number,
         warnings=list(version.warnings),
         stage_durations=timer.finish(),
     )

@@ -28,7 +28,9 @@ from .job_model import STATE_LABELS, TERMINAL, state_name
 class JobDetailsDialog(QDialog):
     retry_requested = Signal(int)
 
-    def __init__(self, job: Any, model_name: str = "", parent: QWidget | None = None):
+    def __init__(
+        self, job: Any, model_name: str = "", parent: QWidget | None = None, *, current_version_id: int | None = None
+    ):
         super().__init__(parent)
         self.setWindowTitle("Job details")
         self.setMinimumWidth(660)
@@ -87,9 +89,10 @@ class JobDetailsDialog(QDialog):
         layout.addWidget(self.technical, 1)
         layout.addStretch(0)  # takes the space the hidden technical details leave
         layout.addWidget(buttons)
-        self.set_job(job, model_name)
+        self.set_job(job, model_name, current_version_id=current_version_id)
 
-    def set_job(self, job: Any, model_name: str = "") -> None:
+    def set_job(self, job: Any, model_name: str = "", *, current_version_id: int | None = None) -> None:
+        """Show ``job``; ``current_version_id`` is its model's current version, when known."""
         self.job = job
         state = state_name(job)
         self.title.setText(job.file_name)
@@ -102,7 +105,14 @@ class JobDetailsDialog(QDialog):
             text = job.error_message or "The import failed."
         elif state == "SUCCESS" and job.reused:
             where = f" of {model_name}" if model_name else ""
-            text = f"Already stored: the file is identical to a version{where}, so no new version was made."
+            if current_version_id is not None and job.version_id not in (None, current_version_id):
+                text = (
+                    f"Already stored: the file is identical to a version{where} that is not the current one, "
+                    "so no new version was made. To work with that version again, select it in the history "
+                    "and choose Make current."
+                )
+            else:
+                text = f"Already stored: the file is identical to a version{where}, so no new version was made."
         elif state == "SUCCESS":
             text = f"Imported into {model_name}." if model_name else "Imported."
             if job.warnings:

@@ -15,7 +15,7 @@ import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QResizeEvent
@@ -53,6 +53,9 @@ from .jobs_panel import JobsPanel
 from .models_panel import ModelListModel, ModelsPanel
 from .settings import AppSettings
 from .widgets import DropOverlay, EmptyState, NoticeBar
+
+if TYPE_CHECKING:
+    from ..store.records import ModelInfo
 
 log = logging.getLogger(__name__)
 
@@ -547,7 +550,10 @@ class MainWindow(QMainWindow):
         if state_name(job) == "SUCCESS":
             self._models_timer.start()
         if self._details is not None and self._details.job.id == job.id:
-            self._details.set_job(job, self._model_name(job.model_id))
+            model = self._model(job.model_id)
+            self._details.set_job(
+                job, model.name if model else "", current_version_id=model.current_version_id if model else None
+            )
         self._update_status()
 
     def _on_job_finished(self, job: Any, outcome: Any) -> None:
@@ -626,7 +632,10 @@ class MainWindow(QMainWindow):
     def show_job_details(self, job: Any) -> None:
         if self._details is not None:
             self._details.close()
-        dialog = JobDetailsDialog(job, self._model_name(job.model_id), self)
+        model = self._model(job.model_id)
+        dialog = JobDetailsDialog(
+            job, model.name if model else "", self, current_version_id=model.current_version_id if model else None
+        )
         dialog.retry_requested.connect(lambda job_id: self.retry_jobs([job_id]))
         dialog.finished.connect(lambda _result: self._details_closed(dialog))
         self._details = dialog
@@ -816,11 +825,14 @@ class MainWindow(QMainWindow):
     def is_empty_state(self) -> bool:
         return self.pages.currentIndex() == PAGE_EMPTY
 
+    def _model(self, model_id: int | None) -> ModelInfo | None:
+        """The model as last listed, or None when it is not (yet) in the list."""
+        row = self.model_list.row_of(model_id) if model_id is not None else None
+        return self.model_list.models()[row] if row is not None else None
+
     def _model_name(self, model_id: int | None) -> str:
-        if model_id is None:
-            return ""
-        row = self.model_list.row_of(model_id)
-        return self.model_list.models()[row].name if row is not None else ""
+        model = self._model(model_id)
+        return model.name if model else ""
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
