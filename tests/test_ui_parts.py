@@ -233,3 +233,33 @@ def test_job_details_list_the_warnings_and_keep_the_traceback_one_click_away(qap
     dialog.technical_toggle.setChecked(True)
     assert not dialog.technical.isHidden() and dialog.technical.toPlainText() == "Traceback"
     dialog.close()
+
+
+def test_fixed_columns_give_way_in_a_narrow_table_until_the_user_sizes_them(qtbot):
+    from PySide6.QtGui import QStandardItemModel
+    from PySide6.QtWidgets import QHeaderView, QTableView
+
+    from ifc_desktop.ui.widgets import ColumnShares
+
+    table = QTableView()
+    qtbot.addWidget(table)
+    table.setModel(QStandardItemModel(3, 3))
+    header = table.horizontalHeader()
+    header.setStretchLastSection(False)
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    shares = ColumnShares(table, {1: (0.25, 60, 150), 2: (0.2, 50, 120)})
+    table.resize(400, 200)
+    table.show()
+    qtbot.waitUntil(lambda: header.sectionSize(1) < 150)
+    width = table.viewport().width()
+    assert header.sectionSize(1) == max(60, int(width * 0.25)) and header.sectionSize(2) == max(50, int(width * 0.2))
+    assert header.sectionSize(0) > header.sectionSize(1)  # the stretching column keeps the most
+
+    table.resize(1600, 200)
+    qtbot.waitUntil(lambda: header.sectionSize(1) == 150)
+    assert header.sectionSize(2) == 120  # at most the greatest width
+
+    header.resizeSection(1, 90)  # the user drags a column: from now on the widths are theirs
+    table.resize(500, 200)
+    qtbot.wait(50)
+    assert shares.sized_by_user and header.sectionSize(1) == 90

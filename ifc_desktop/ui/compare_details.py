@@ -43,6 +43,7 @@ from ..core.snapshot import KIND_QTO, Element
 from . import theme
 from .compare_models import KIND_LABELS
 from .element_details import attribute_rows, details_pages, section_item
+from .widgets import ColumnShares
 
 SECTION_TITLES = {
     ATTRIBUTE: "Attributes",
@@ -116,6 +117,7 @@ class ChangeDetailsPanel(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         header.resizeSection(0, 160)
+        self.column_shares = ColumnShares(self.tree, {0: (0.36, 90, 220)})
         # Wrapped rows change height with their column: lay the rows out again after a resize.
         header.sectionResized.connect(lambda *_args: self.tree.scheduleDelayedItemsLayout())
         wrap = WrappingDelegate(self.tree)

@@ -60,7 +60,7 @@ from .compare_models import (
 from .compare_summary import CompareSummary
 from .executor import SerialExecutor, Task, long_lived_results
 from .formatting import format_count, format_duration
-from .widgets import NoticeBar, clear_on_escape, flat_button, pane_splitter
+from .widgets import ColumnShares, NoticeBar, clear_on_escape, flat_button, pane_splitter
 
 PAGE_BUSY, PAGE_RESULT, PAGE_FAILED = range(3)
 SEARCH_DELAY_MS = 200
@@ -256,6 +256,7 @@ class ComparePanel(QWidget):
         header.setSectionResizeMode(COL_WHAT, QHeaderView.ResizeMode.Stretch)
         for col, width in ((COL_KIND, 88), (COL_CLASS, 140), (COL_STOREY, 100), (COL_GLOBAL_ID, 180)):
             header.resizeSection(col, width)
+        self.column_shares = ColumnShares(self.table, {COL_CLASS: (0.2, 90, 170), COL_STOREY: (0.16, 76, 150)})
         header.setMinimumSectionSize(40)
         # The GlobalId is in the details and found by the filter; its column is there on demand.
         self.table.setColumnHidden(COL_GLOBAL_ID, True)

@@ -1,18 +1,21 @@
-"""Small pieces of the window: the drop overlay, the notice bar and the first-start screen."""
+"""Small pieces of the window: the drop overlay, the notice bar, the first-start screen and table helpers."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QKeySequence, QPainter, QPen, QShortcut
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QFrame,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QSizePolicy,
     QSplitter,
     QToolButton,
+    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -211,3 +214,43 @@ def pane_splitter(
     splitter.setChildrenCollapsible(False)
     splitter.setHandleWidth(1)
     return splitter
+
+
+class ColumnShares(QObject):
+    """Keeps some columns of a table or tree at a share of its width, within bounds, as it is resized.
+
+    Fixed widths that suit a wide window leave the stretching columns (names, what
+    changed) a few pixels in a narrow one. Once the user drags one of these columns,
+    their widths are the user's.
+    """
+
+    def __init__(self, view: QAbstractItemView, shares: dict[int, tuple[float, int, int]]):
+        """``shares`` maps a column to (share of the view's width, least width, greatest width)."""
+        super().__init__(view)
+        self._view = view
+        self._header: QHeaderView = view.header() if isinstance(view, QTreeView) else view.horizontalHeader()
+        self._shares = shares
+        self._applying = False
+        self.sized_by_user = False
+        view.viewport().installEventFilter(self)
+        self._header.sectionResized.connect(self._section_resized)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self.apply()
+        return False
+
+    def apply(self) -> None:
+        if self.sized_by_user:
+            return
+        width = self._view.viewport().width()
+        self._applying = True
+        try:
+            for column, (share, least, greatest) in self._shares.items():
+                self._header.resizeSection(column, max(least, min(greatest, int(width * share))))
+        finally:
+            self._applying = False
+
+    def _section_resized(self, column: int, _old: int, _new: int) -> None:
+        if column in self._shares and not self._applying:
+            self.sized_by_user = True
