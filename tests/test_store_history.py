@@ -275,3 +275,46 @@ def test_an_import_worker_leaves_copying_the_log_to_the_main_process(tmp_path: P
         assert database.stat().st_size > before
     with sqlite3.connect(database) as conn:
         assert conn.execute("SELECT count(*) FROM elements").fetchone()[0] == 4000
+
+
+def test_the_same_ifc_zipped_or_not_is_one_version_and_exports_as_first_stored(tmp_path: Path):
+    import zipfile
+
+    from ifc_desktop.jobs.task import ImportRequest, run_import
+    from tests.conftest import sample
+
+    original = sample("ifc2x3_revit2021_simple_wall.ifc")
+    content = original.read_bytes()
+
+    def zipped(name: str, compression: int, payload: bytes = content) -> Path:
+        path = tmp_path / name
+        with zipfile.ZipFile(path, "w", compression) as archive:
+            archive.writestr("simple wall.ifc", payload)
+        return path
+
+    def run(path: Path, data_dir: Path):
+        return run_import(ImportRequest(job_id=None, path=str(path), data_dir=str(data_dir)))
+
+    # Zipped first, then unzipped, then zipped another way: one version, exported as the zip it came from.
+    data_dir = tmp_path / "zip first"
+    with Store.open(data_dir):
+        pass
+    first = run(zipped("wall.ifczip", zipfile.ZIP_DEFLATED), data_dir)
+    again = [run(original, data_dir), run(zipped("stored.ifczip", zipfile.ZIP_STORED), data_dir)]
+    assert first.created and not any(outcome.created for outcome in again)
+    assert {outcome.version_id for outcome in again} == {first.version_id}
+    with Store.open(data_dir) as store:
+        exported = tmp_path / "exported.ifczip"
+        store.export_source(first.version_id, exported)
+        assert exported.read_bytes() == (tmp_path / "wall.ifczip").read_bytes()
+
+    # Unzipped first, then zipped: the same. An edited copy, zipped, is a new version.
+    data_dir = tmp_path / "plain first"
+    with Store.open(data_dir):
+        pass
+    first = run(original, data_dir)
+    again = run(zipped("later.ifczip", zipfile.ZIP_DEFLATED), data_dir)
+    assert not again.created and again.version_id == first.version_id
+    edited = content.replace(b"'Basic Wall:Bearing Wall:346660'", b"'Renamed wall'")
+    second = run(zipped("edited.ifczip", zipfile.ZIP_DEFLATED, edited), data_dir)
+    assert second.created and second.model_id == first.model_id and second.version_number == 2

@@ -14,6 +14,7 @@ caller removes.
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import re
 import shutil
@@ -79,6 +80,9 @@ class PreparedFile:
     size: int
     warnings: list[str] = field(default_factory=list)
     temporary: bool = False
+    # SHA-256 of the IFC file inside a zip archive: the same model may arrive zipped or not.
+    # None when the original is the IFC file itself.
+    content_sha256: str | None = None
 
     def cleanup(self) -> None:
         if self.temporary:
@@ -336,29 +340,34 @@ def _prepare_zip(path: Path, size: int, temp_dir: Path) -> PreparedFile:
         temp_dir.mkdir(parents=True, exist_ok=True)
         target = _temp_path(temp_dir, ".ifc")
         try:
-            _extract_capped(archive, member, target, name)
+            content_sha256 = _extract_capped(archive, member, target, name)
             with open(target, "rb") as handle:
                 head = handle.read(HEADER_BYTES)
             if not head:
                 raise BadInput(f"The IFC file inside {name!r} is empty.")
-            return _prepare_step(path, target, size, head, temp_dir)
+            prepared = _prepare_step(path, target, size, head, temp_dir)
+            prepared.content_sha256 = content_sha256
+            return prepared
         except BaseException:
             target.unlink(missing_ok=True)
             raise
 
 
-def _extract_capped(archive: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path, name: str) -> None:
-    """Unpack one member, never writing more than it declares (zip headers can lie)."""
+def _extract_capped(archive: zipfile.ZipFile, member: zipfile.ZipInfo, target: Path, name: str) -> str:
+    """Unpack one member, never writing more than it declares (zip headers can lie); returns its SHA-256."""
     limit = member.file_size
     written = 0
+    digest = hashlib.sha256()
     try:
         with archive.open(member) as src, open(target, "wb") as dst:
             while chunk := src.read(1024 * 1024):
                 written += len(chunk)
                 if written > limit:
                     raise BadInput(f"{name!r} unpacks to more data than it declares; it was not opened.")
+                digest.update(chunk)
                 dst.write(chunk)
     except (zipfile.BadZipFile, EOFError, OSError, RuntimeError) as exc:
         if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
             raise
         raise BadInput(f"{name!r} is a damaged zip archive: {exc}.") from None
+    return digest.hexdigest()

@@ -120,21 +120,25 @@ class Store:
         source_path: Path,
         sha256: str,
         size: int,
+        content_sha256: str | None = None,
         job_id: int | None = None,
         new_model: bool = False,
         progress: ProgressFn | None = None,
     ) -> VersionInfo:
         """Write ``snapshot`` as the new current version of its model, all or nothing.
 
+        ``content_sha256`` is the hash of the IFC file inside a zipped source (see ``PreparedFile``).
         Returns the existing version (``created=False``) when this job already saved
-        one, or when the model already has a version with these bytes. The source file
+        one, or when the model already has a version with this content. The source file
         is stored first (skipped when ``store_source`` already did it), and the rows are
         prepared before the write lock is taken, so the lock is held only for the inserts.
         """
         source_path = Path(source_path)
         source_name = snapshot.source_name or source_path.name
         with self.read() as conn:
-            existing = writer.existing_version_id(conn, snapshot, source_name, sha256, job_id, new_model)
+            existing = writer.existing_version_id(
+                conn, snapshot, source_name, sha256, content_sha256, job_id, new_model
+            )
             if existing is not None:
                 return reader.version_info(conn, existing)
 
@@ -147,7 +151,9 @@ class Store:
             rows = prepare_rows(snapshot)
             with self.write() as conn:
                 # Checked again under the write lock: another process may have saved it meanwhile.
-                existing = writer.existing_version_id(conn, snapshot, source_name, sha256, job_id, new_model)
+                existing = writer.existing_version_id(
+                    conn, snapshot, source_name, sha256, content_sha256, job_id, new_model
+                )
                 if existing is not None:
                     return reader.version_info(conn, existing)
                 version_id = writer.write_version(
@@ -157,6 +163,7 @@ class Store:
                     source_name=source_name,
                     source_path=source_path,
                     sha256=sha256,
+                    content_sha256=content_sha256,
                     size=size,
                     blob_key=blob.key,
                     compressed_size=blob.compressed_size,
@@ -181,11 +188,15 @@ class Store:
 
     # -- reading: models and versions ---------------------------------------------
 
-    def find_version_by_sha(self, sha256: str) -> VersionInfo | None:
-        """The newest version (of any model) made from exactly these bytes."""
+    def find_version_by_sha(self, sha256: str, content_sha256: str | None = None) -> VersionInfo | None:
+        """The newest version (of any model) made from the same IFC content: these bytes, or the
+        same IFC file zipped or not (``content_sha256``: the IFC inside a zip, else None)."""
         with self.read() as conn:
             version_id = conn.scalar(
-                select(Version.id).where(Version.source_sha256 == sha256).order_by(Version.id.desc()).limit(1)
+                select(Version.id)
+                .where(writer.same_content(sha256, content_sha256))
+                .order_by(Version.id.desc())
+                .limit(1)
             )
             return None if version_id is None else reader.version_info(conn, version_id)
 

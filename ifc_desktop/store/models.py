@@ -114,6 +114,9 @@ class Version(Base):
     source_sha256: Mapped[str] = mapped_column(ForeignKey("source_files.sha256"))
     source_size: Mapped[int] = mapped_column(Integer)
     blob_key: Mapped[str] = mapped_column(String)
+    # SHA-256 of the IFC file inside a zipped source (None when the source is the IFC file
+    # itself): the same content zipped, or not, or zipped again, is the same version.
+    content_sha256: Mapped[str | None] = mapped_column(String(64), index=True)
 
     schema_declared: Mapped[str] = mapped_column(String)
     schema_read: Mapped[str] = mapped_column(String)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, func, insert, or_, select, update
 
 from ifc_desktop.core.snapshot import Snapshot
 from ifc_desktop.store.models import HistoryEvent, Model, SourceFile, Version
@@ -40,15 +40,23 @@ def matching_model(conn: Connection, project_global_id: str | None, source_name:
     return conn.scalar(select(Version.model_id).where(condition).order_by(Version.id.desc()).limit(1))
 
 
+def same_content(sha256: str, content_sha256: str | None) -> ColumnElement[bool]:
+    """Versions made from the same IFC content as a file with these hashes: the same bytes,
+    or the same IFC file zipped or not (``content_sha256``: the IFC inside a zip, else None)."""
+    content = content_sha256 or sha256
+    return or_(Version.source_sha256 == sha256, Version.source_sha256 == content, Version.content_sha256 == content)
+
+
 def existing_version_id(
     conn: Connection,
     snapshot: Snapshot,
     source_name: str,
     sha256: str,
+    content_sha256: str | None,
     job_id: int | None,
     new_model: bool,
 ) -> int | None:
-    """The version this save would duplicate: same job, or same bytes in the same model."""
+    """The version this save would duplicate: same job, or same content in the same model."""
     if job_id is not None:
         version_id = conn.scalar(select(Version.id).where(Version.job_id == job_id))
         if version_id is not None:
@@ -58,7 +66,9 @@ def existing_version_id(
     model_id = matching_model(conn, snapshot.project.global_id, source_name)
     if model_id is None:
         return None
-    return conn.scalar(select(Version.id).where(Version.model_id == model_id, Version.source_sha256 == sha256))
+    return conn.scalar(
+        select(Version.id).where(Version.model_id == model_id, same_content(sha256, content_sha256)).limit(1)
+    )
 
 
 def unique_model_name(conn: Connection, base: str) -> str:
@@ -79,6 +89,7 @@ def write_version(
     source_name: str,
     source_path: Path,
     sha256: str,
+    content_sha256: str | None,
     size: int,
     blob_key: str,
     compressed_size: int,
@@ -113,6 +124,7 @@ def write_version(
             source_name=source_name,
             source_path=str(source_path),
             source_sha256=sha256,
+            content_sha256=content_sha256,
             source_size=size,
             blob_key=blob_key,
             schema_declared=header.schema_declared,
