@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -229,6 +230,9 @@ def test_job_details_list_the_warnings_and_keep_the_traceback_one_click_away(qap
 
     failed = JobInfo(id=2, path="/m/b.ifc", state=JobState.FAILURE, error_message="Empty.", error_details="Traceback")
     dialog.set_job(failed)
+    assert dialog.retry_button.toolTip() == "Queue the import again"
+    dialog.set_job(replace(failed, error_permanent=True))
+    assert "repaired or exported again" in dialog.retry_button.toolTip()
     assert not dialog.technical_toggle.isHidden() and dialog.technical.isHidden()
     dialog.technical_toggle.setChecked(True)
     assert not dialog.technical.isHidden() and dialog.technical.toPlainText() == "Traceback"

@@ -159,6 +159,12 @@ class JobDetailsDialog(QDialog):
         self.technical_toggle.setVisible(bool(job.error_details))
         self._show_technical(self.technical_toggle.isChecked() and bool(job.error_details))
         self.retry_button.setVisible(state in TERMINAL and state != "SUCCESS")
+        # Bad input fails the same way until the file changes: say when a retry can help.
+        self.retry_button.setToolTip(
+            "Read the file again, once it has been repaired or exported again"
+            if state == "FAILURE" and job.error_permanent
+            else "Queue the import again"
+        )
 
     def _show_technical(self, shown: bool) -> None:
         self.technical.setVisible(shown)
