@@ -136,6 +136,17 @@ def _describe_foreign(head: bytes) -> str | None:
     return None
 
 
+def _skip_leading_comments(head: bytes) -> bytes:
+    """``head`` from its first keyword: some exporters put a /* comment */ before ISO-10303-21."""
+    text = head.lstrip(_BOM + b" \t\r\n")
+    while text.startswith(b"/*"):
+        end = text.find(b"*/", 2)
+        if end < 0:
+            break
+        text = text[end + 2 :].lstrip(b" \t\r\n")
+    return text
+
+
 def _looks_like_xml(head: bytes) -> bool:
     text = head.lstrip(_BOM + b" \t\r\n")
     return text.startswith(b"<?xml") or text.startswith(b"<")
@@ -143,7 +154,7 @@ def _looks_like_xml(head: bytes) -> bool:
 
 def _prepare_step(original: Path, readable: Path, size: int, head: bytes, temp_dir: Path) -> PreparedFile:
     name = original.name
-    stripped = head.lstrip(_BOM + b" \t\r\n")
+    stripped = _skip_leading_comments(head)
     if _looks_like_xml(head):
         raise UnsupportedFormat(
             f"{name!r} is an ifcXML file. IFC Desktop reads IFC STEP files (.ifc) and zipped STEP "
