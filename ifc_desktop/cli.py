@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
+from .core.wording import count_of
 
 if TYPE_CHECKING:
     from .store import StoreCorrupt
@@ -270,7 +271,7 @@ def _cmd_history(args: argparse.Namespace, data_dir: Path) -> int:
     _print_table(("VERSION", "IMPORTED", "FILE", "APPLICATION", "ELEMENTS", "WARNINGS"), rows)
     reverts = [e for e in events if e.kind == "revert"]
     if reverts:
-        print(f"{len(reverts)} revert(s); last: {_short_time(reverts[-1].created_at)}")
+        print(f"{count_of(len(reverts), 'revert')}; last: {_short_time(reverts[-1].created_at)}")
     return EXIT_OK
 
 

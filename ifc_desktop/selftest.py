@@ -18,6 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from . import __version__
+from .core.wording import count_of
 
 
 def parse_builtin_model() -> dict:
@@ -97,7 +98,7 @@ def run_selftest(data_dir: Path, *, as_json: bool = False) -> int:
             models = store.list_models()
         finally:
             store.close()
-        return f"migrations at head, {len(models)} model(s)"
+        return f"migrations at head, {count_of(len(models), 'model')}"
 
     def worker() -> str:
         context = multiprocessing.get_context("spawn")

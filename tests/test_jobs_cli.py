@@ -38,7 +38,7 @@ def test_process_prints_progress_and_fails_when_a_file_fails(data_dir):
     assert "simple_wall.ifc: Opening file (2/7)" in text
     assert "simple_wall.ifc: done: model" in text
     assert "header_order_and_unescaped_backslash.ifc: FAILED" in text
-    assert "2 file(s): 1 failure, 1 success" in text
+    assert "2 files: 1 failed, 1 imported" in text
 
 
 def test_process_json_and_all_good_exit_zero(data_dir, tmp_path, capsys):
@@ -185,7 +185,7 @@ def test_cli_process_and_jobs_in_a_real_process(data_dir, tmp_path):
         timeout=240,
     )
     assert run.returncode == 0, run.stderr
-    assert "2 file(s): 2 success" in run.stdout
+    assert "2 files: 2 imported" in run.stdout
     listing = subprocess.run(
         [sys.executable, "-m", "ifc_desktop", "jobs", "--data-dir", str(data_dir), "--json"],
         cwd=REPO,

@@ -68,6 +68,7 @@ from .diff_result import (
     noise_equal_number,
 )
 from .snapshot import KIND_QTO, SOURCE_TYPE, Element, PropertySet, UnitInfo
+from .wording import count_of
 
 __all__ = [
     "ADDED",
@@ -236,7 +237,8 @@ def diff_elements(
         )
     if duplicates:
         warnings.append(
-            f"{len(duplicates)} GlobalId(s) are used by more than one element; those elements are paired by content."
+            f"{count_of(len(duplicates), 'GlobalId')} {'is' if len(duplicates) == 1 else 'are'} used by more than "
+            "one element; those elements are paired by content."
         )
     return DiffResult(
         changes=changes,

@@ -36,6 +36,7 @@ from .snapshot import (
     UnitInfo,
 )
 from .values import element_hash, plain, properties_digest
+from .wording import count_of
 
 STAGE_OPEN = "Opening file"
 STAGE_PROJECT = "Reading project"
@@ -69,7 +70,6 @@ def open_ifc(prepared: PreparedFile) -> ifcopenshell.file:
     except (UnicodeDecodeError, ValueError) as exc:
         raise BadInput(f"{name!r} could not be read: {exc}.", log.text()) from None
     log.attach(ifc)
-    log.check_entities(name, ifc.schema_identifier)
     if ifc.get_max_id() == 0:
         raise BadInput(f"{name!r} contains no data: its DATA section is missing or empty.")
     return ifc
@@ -205,7 +205,7 @@ class Extraction:
         self.products = self.ifc.by_type("IfcProduct")
         self._walk_relationships()
         if not self.products:
-            self.warnings.append("The file contains no building elements (no IfcProduct).")
+            self.warnings.append("The file contains no building elements: no walls, slabs, doors or other products.")
 
         self.reporter.start(STAGE_ELEMENTS)
         elements = self._elements()
@@ -219,11 +219,14 @@ class Extraction:
         self._warn_duplicates(elements)
         if self._empty_relations:
             self.warnings.append(
-                f"{self._empty_relations} relationship(s) in the file point to nothing; they were ignored."
+                f"{count_of(self._empty_relations, 'relationship')} in the file "
+                f"{'points' if self._empty_relations == 1 else 'point'} to nothing; ignored."
             )
         log = log_of(self.ifc)
-        if log is not None and (unread := log.value_warning()):
-            self.warnings.append(unread)
+        if log is not None:
+            self.warnings[:0] = log.damage_warnings(self.schema)  # the most important come first
+            if unread := log.value_warning():
+                self.warnings.append(unread)
         return Snapshot(header, project, elements, self.warnings, self.source_name)
 
     def _header(self) -> HeaderInfo:
@@ -439,7 +442,7 @@ class Extraction:
                 self.reporter.fraction(index / total)
         if resolver.failures:
             self.warnings.append(
-                f"The position of {resolver.failures} element(s) could not be computed; "
+                f"The position of {count_of(resolver.failures, 'element')} could not be computed; "
                 "moves of those elements are not compared."
             )
 
@@ -539,12 +542,16 @@ class Extraction:
         counts = Counter(e.global_id for e in elements)
         missing = counts.pop("", 0)
         if missing:
-            self.warnings.append(f"{missing} element(s) have no GlobalId; they cannot be compared between versions.")
+            self.warnings.append(
+                f"{count_of(missing, 'element')} {'has' if missing == 1 else 'have'} no GlobalId, "
+                "so cannot be compared between versions."
+            )
         duplicates = {gid: n for gid, n in counts.items() if n > 1}
         if duplicates:
             examples = ", ".join(f"{gid} ×{n}" for gid, n in list(duplicates.items())[:3])
             self.warnings.append(
-                f"{len(duplicates)} GlobalId(s) are used by more than one element ({examples}); all are kept."
+                f"{count_of(len(duplicates), 'GlobalId')} {'is' if len(duplicates) == 1 else 'are'} used by more "
+                f"than one element ({examples}); all are kept."
             )
 
 

@@ -7,9 +7,10 @@ the wrong type is read as empty. It says so only in its log. Each file is
 read with its own in-memory logger, and the messages are sorted here:
 
 - damage that loses or confuses whole entities (dropped entities, broken
-  references, an ``#id`` defined twice) fails the import: the version would
-  silently lack parts of the model, and the next comparison would report them
-  as deleted;
+  references, an ``#id`` defined twice) becomes a warning of its own, naming
+  what the version lacks: the model is kept as far as the reader could read it
+  (refusing it would leave the user with nothing to look at), and the warning
+  explains why a later comparison may list those parts as changed or deleted;
 - damage confined to single values becomes one warning on the version: the
   model is complete, some attribute values were read as empty.
 """
@@ -21,7 +22,7 @@ from collections import Counter
 
 import ifcopenshell
 
-from .errors import BadInput
+from .wording import count_of
 
 _UNKNOWN_ENTITY_RE = re.compile(r"Entity with name '([^']*)' not found in schema '([^']*)'")
 _MISSING_REFERENCE_RE = re.compile(r"Instance reference #(\d+) used by instance #(\d+)")
@@ -61,52 +62,63 @@ class ParserLog:
         """Tie the logger's lifetime to the file that writes to it."""
         setattr(ifc, _ATTRIBUTE, self)
 
-    def check_entities(self, name: str, schema: str) -> None:
-        """``BadInput`` when the parser dropped entities or references, or saw an ``#id`` twice."""
-        messages = self.messages()
+    def damage_warnings(self, schema: str) -> list[str]:
+        """A warning for each kind of entity-level damage: entities the parser dropped, references
+        to entities that are not in the file, ``#id`` numbers defined more than once."""
         unknown: Counter[str] = Counter()
         missing: list[tuple[str, str]] = []
         duplicates: Counter[str] = Counter()
-        for message in messages:
+        for message in self.messages():
             if match := _UNKNOWN_ENTITY_RE.search(message):
                 unknown[match.group(1) or "(no name)"] += 1
             elif match := _MISSING_REFERENCE_RE.search(message):
                 missing.append((match.group(2), match.group(1)))
             elif match := _DUPLICATE_ID_RE.search(message):
                 duplicates[match.group(1)] += 1
-        details = "\n".join(messages)
+        warnings = []
         if unknown:
             count = sum(unknown.values())
             types = ", ".join(f"{kind} ×{n}" if n > 1 else kind for kind, n in unknown.most_common(_EXAMPLES))
-            raise BadInput(
-                f"{name!r} contains {count} entit{'y' if count == 1 else 'ies'} of a type the {schema} schema "
-                f"does not define ({types}). The IFC reader would drop {'it' if count == 1 else 'them'}, so the "
-                "version would be incomplete; the file was probably written for another IFC version.",
-                details,
+            warnings.append(
+                f"The file contains {count_of(count, 'entity', 'entities')} of a type the {schema} schema does not "
+                f"define ({types}); the IFC reader skipped {'it' if count == 1 else 'them'}, so this version lacks "
+                f"{'it' if count == 1 else 'them'}. The file was probably written for another IFC version."
             )
         if duplicates:
             ids = ", ".join(f"#{i}" for i in list(duplicates)[:_EXAMPLES])
-            raise BadInput(
-                f"{name!r} is damaged: {len(duplicates)} entity number(s) are defined more than once ({ids}), "
-                "so it cannot be known which definition is meant.",
-                details,
+            warnings.append(
+                f"The file defines {count_of(len(duplicates), 'entity number')} more than once ({ids}); the IFC "
+                "reader kept the last definition of each, which may not be what the exporter meant."
             )
         if missing:
             examples = ", ".join(f"#{source} refers to #{target}" for source, target in missing[:_EXAMPLES])
-            raise BadInput(
-                f"{name!r} is damaged: {len(missing)} reference(s) point to entities that are not in the file "
-                f"({examples}). The version would be incomplete.",
-                details,
+            warnings.append(
+                f"{count_of(len(missing), 'reference')} in the file {'points' if len(missing) == 1 else 'point'} "
+                f"to entities that are not in it ({examples}); read as empty, so this version may lack some "
+                "relations or values."
             )
+        return warnings
 
     def value_warning(self) -> str | None:
         """One warning summing up the values the parser could not read (None when it read everything)."""
-        problems = Counter(_plain(message) for message in self.messages() if not _NON_UNIQUE_GUID_RE.search(message))
+        problems = Counter(
+            _plain(message)
+            for message in self.messages()
+            if not _NON_UNIQUE_GUID_RE.search(message) and not _is_entity_damage(message)
+        )
         if not problems:
             return None
         total = sum(problems.values())
         examples = "; ".join(text[:160] for text, _ in problems.most_common(_EXAMPLES))
-        return f"{total} value(s) in the file could not be read and were left empty (the IFC reader said: {examples})."
+        return (
+            f"{count_of(total, 'value')} in the file could not be read and {'was' if total == 1 else 'were'} "
+            f"left empty (the IFC reader said: {examples})."
+        )
+
+
+def _is_entity_damage(message: str) -> bool:
+    """Told by ``damage_warnings``."""
+    return any(pattern.search(message) for pattern in (_UNKNOWN_ENTITY_RE, _MISSING_REFERENCE_RE, _DUPLICATE_ID_RE))
 
 
 def _plain(message: str) -> str:

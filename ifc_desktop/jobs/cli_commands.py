@@ -80,7 +80,10 @@ class ProgressPrinter(JobListener):
         if not self._wanted(job.id):
             return
         took = f" in {job.elapsed:.1f} s" if job.elapsed is not None else ""
-        what = f"model '{outcome.model_name}' version {outcome.version_number} ({outcome.element_count} elements)"
+        what = (
+            f"model '{outcome.model_name}' version {outcome.version_number} "
+            f"({count_of(outcome.element_count, 'element')})"
+        )
         if outcome.created:
             self._line(job.id, f"done: {what}{took}")
         elif outcome.current_version_number not in (None, outcome.version_number):
@@ -95,6 +98,10 @@ class ProgressPrinter(JobListener):
         if self._wanted(job.id):
             tries = f" after {job.attempts} attempts" if job.attempts > 1 else ""
             self._line(job.id, f"FAILED{tries}: {message}")
+
+
+# How the summary line of ``process`` names each state's count.
+_STATE_WORDS = {"success": "imported", "failure": "failed"}
 
 
 def process(
@@ -204,8 +211,8 @@ def _follow(engine: JobEngine, job_ids: list[int], as_json: bool, out: TextIO, r
         counts: dict[str, int] = {}
         for job in jobs:
             counts[job.state.value.lower()] = counts.get(job.state.value.lower(), 0) + 1
-        summary = ", ".join(f"{count} {state}" for state, count in sorted(counts.items()))
-        print(f"{len(jobs)} file(s): {summary}", file=out, flush=True)
+        summary = ", ".join(f"{count} {_STATE_WORDS.get(state, state)}" for state, count in sorted(counts.items()))
+        print(f"{count_of(len(jobs), 'file')}: {summary}", file=out, flush=True)
     return EXIT_OK if all(job.state == JobState.SUCCESS for job in jobs) else EXIT_FAILED
 
 
