@@ -412,3 +412,42 @@ def test_a_worker_is_replaced_once_its_jobs_add_up_to_the_recycle_limit(make_eng
     assert None not in pids
     assert pids[0] == pids[1], "one small job is below the limit: the worker serves the next one"
     assert pids[2] != pids[1], "two jobs passed the limit: a fresh worker took over"
+
+
+def _tower(folder: Path, name: str, seed: int, project: str) -> Path:
+    from ifc_desktop.core.synthetic import write_model
+
+    path = folder / name
+    write_model(path, elements=60, seed=seed, project_global_id=project, geometry=False)
+    return path
+
+
+def test_versions_of_one_model_are_numbered_in_queue_order_whichever_worker_ends_first(make_engine, tmp_path):
+    engine, _ = make_engine(workers=2)
+    project = "2O2Fr$t4X7Zf8NOew3FNr2"
+    (older,) = engine.submit([_tower(tmp_path, "tower week 1.ifc", 1, project)], fault="slow:Computing placements")
+    (newer,) = engine.submit([_tower(tmp_path, "tower week 2.ifc", 2, project)])
+    assert engine.wait(timeout=60)
+    older, newer = engine.get(older.id), engine.get(newer.id)
+    assert older.state == newer.state == JobState.SUCCESS
+    from ifc_desktop.store import Store
+
+    with Store.open(engine.data_dir) as store:
+        first, second = store.version(older.version_id), store.version(newer.version_id)
+    assert first.model_id == second.model_id
+    assert (first.number, second.number) == (1, 2)  # the later file saved last, though its worker ended first
+    assert second.is_current
+
+
+def test_a_job_of_another_model_does_not_wait_for_an_earlier_one(make_engine, tmp_path):
+    engine, recorder = make_engine(workers=2)
+    (stuck,) = engine.submit(
+        [_tower(tmp_path, "tower.ifc", 1, "2O2Fr$t4X7Zf8NOew3FNr2")], fault="hang:Computing placements"
+    )
+    recorder.wait_for_stage(stuck.id, "Extracting properties")  # its project is read: it hangs at the next stage
+    (other,) = engine.submit([_tower(tmp_path, "school.ifc", 2, "0K3pFQ9ZzBXu6dCGWhlYq0")])
+    assert engine.wait([other.id], timeout=60)
+    assert engine.get(other.id).state == JobState.SUCCESS
+    assert engine.get(stuck.id).state == JobState.PROGRESS
+    engine.cancel(stuck.id)
+    assert engine.wait(timeout=30)

@@ -80,3 +80,36 @@ def test_exit_descriptions_name_the_cause():
     assert "out of memory" in describe_exit(-signal.SIGKILL)
     assert "exit code 3" in describe_exit(3)
     assert "access violation" in describe_exit(0xC0000005)
+
+
+def test_save_turns_follow_the_queue_within_a_model_and_never_across_models():
+    from ifc_desktop.jobs.save_order import RunningJob, SaveOrder
+
+    def job(job_id: int, name: str, new_model: bool = False) -> RunningJob:  # the name says what the file is
+        return RunningJob(job_id, (job_id,), new_model)
+
+    order = SaveOrder()
+    running = [job(1, "tower.ifc"), job(2, "tower rev2.ifc"), job(3, "school.ifc"), job(4, "TOWER.IFC")]
+    order.request(2)
+    assert order.grant(running) == []  # job 1 has not said which project it holds yet
+    order.identify(1, "TOWER")
+    order.identify(2, "TOWER")
+    assert order.grant(running) == []  # job 1 is the same project: it saves first
+    order.identify(3, "SCHOOL")
+    order.request(3)
+    assert order.grant(running) == [3]  # another project: it waits for nobody
+    order.identify(4, None)
+    order.request(4)
+    assert order.grant(running) == []  # no project: it may join any model by its file name
+    order.forget(1)
+    order.forget(3)
+    running = [running[1], running[3]]
+    assert order.grant(running) == [2]  # jobs 1 and 3 are done: job 2's turn; job 4 still waits for it
+    order.forget(2)
+    running = running[1:]
+    assert order.grant(running) == [4]
+    assert order.grant(running) == []  # a turn is granted once
+
+    forced = SaveOrder()
+    forced.request(2)
+    assert forced.grant([job(1, "a.ifc"), job(2, "a.ifc", new_model=True)]) == [2]  # a model of its own

@@ -128,11 +128,13 @@ def extract(
     *,
     source_name: str | None = None,
     retain: Callable[[ifcopenshell.file], None] | None = None,
+    identified: Callable[[str | None], None] | None = None,
 ) -> Snapshot:
     """Open ``prepared`` and extract everything a version keeps.
 
     ``retain`` receives the opened file, so the caller chooses when it is destroyed:
     that takes a while for a large file (about 0.45 s at 100 MB, holding the GIL).
+    ``identified`` receives the IfcProject GlobalId (None without one) as soon as it is read.
     """
     reporter.start(STAGE_OPEN)
     ifc = open_ifc(prepared)
@@ -140,7 +142,7 @@ def extract(
         retain(ifc)
     try:
         with gc_paused():
-            return Extraction(ifc, prepared, reporter, source_name or prepared.original.name).run()
+            return Extraction(ifc, prepared, reporter, source_name or prepared.original.name, identified).run()
     except (AttributeError, TypeError, IndexError, RuntimeError) as exc:
         wrong = _wrong_kind_of_value(exc)
         if wrong is None:
@@ -179,8 +181,16 @@ def _wrong_kind_of_value(exc: BaseException) -> str | None:
 class Extraction:
     """One pass over an open file. Short-lived: build, ``run()``, discard."""
 
-    def __init__(self, ifc: ifcopenshell.file, prepared: PreparedFile, reporter: StageReporter, source_name: str):
+    def __init__(
+        self,
+        ifc: ifcopenshell.file,
+        prepared: PreparedFile,
+        reporter: StageReporter,
+        source_name: str,
+        identified: Callable[[str | None], None] | None = None,
+    ):
         self.ifc = ifc
+        self.identified = identified
         self.prepared = prepared
         self.reporter = reporter
         self.source_name = source_name
@@ -202,6 +212,8 @@ class Extraction:
         self.reporter.start(STAGE_PROJECT)
         header = self._header()
         project = self._project()
+        if self.identified is not None:
+            self.identified(project.global_id)
         self.products = self.ifc.by_type("IfcProduct")
         self._walk_relationships()
         if not self.products:

@@ -49,6 +49,7 @@ from ifc_desktop.jobs.locks import FileLock
 from ifc_desktop.jobs.outcome import outcome_from_version
 from ifc_desktop.jobs.paths import expand_paths
 from ifc_desktop.jobs.pool import Worker, WorkerPool, describe_exit
+from ifc_desktop.jobs.save_order import RunningJob, SaveOrder
 from ifc_desktop.jobs.worker import job_lock_path
 from ifc_desktop.jobs.writer import JobWriter
 from ifc_desktop.store.db import read_connection
@@ -124,6 +125,7 @@ class JobEngine:
         self._jobs: dict[int, JobInfo] = {}
         self._extra: dict[int, _Extra] = {}
         self._assigned: dict[int, Worker] = {}  # job id -> worker, for jobs handed to a worker
+        self._save_order = SaveOrder()  # scheduler thread only
         self._calls: deque[Callable[[], None]] = deque()  # run on the scheduler thread
         self._events = EventDispatcher()
         self._runner_lock = FileLock(runner_lock_path(self.data_dir))
@@ -680,6 +682,26 @@ class JobEngine:
             _, _, text, details, permanent = message
             self._release(worker, job_id)
             self._fail_attempt(job_id, text, details, permanent)
+        elif kind == "identity":
+            self._save_order.identify(job_id, message[2])
+            self._grant_save_turns()
+        elif kind == "save_ready":
+            self._save_order.request(job_id)
+            self._grant_save_turns()
+
+    def _grant_save_turns(self) -> None:
+        """Let waiting workers save, so that each model's versions follow the queue (``jobs.save_order``)."""
+        assert self._pool is not None
+        with self._lock:
+            running = [
+                RunningJob(job.id, (job.queued_at, job.id), job.new_model)
+                for job_id in self._assigned
+                if (job := self._jobs.get(job_id)) is not None
+            ]
+        for job_id in self._save_order.grant(running):
+            worker = self._pool.worker_for(job_id)
+            if worker is not None:
+                self._pool.send(worker, ("save", job_id))
 
     def _on_started(self, worker: Worker, job_id: int) -> None:
         with self._lock:
@@ -791,11 +813,20 @@ class JobEngine:
             self._assigned.pop(job_id, None)
             worker.load += self._extra.get(job_id, _Extra()).peak or 0
         self._pool.release(worker, recycle=worker.load > self._recycle_after)
+        self._save_order.forget(job_id)
+        self._grant_save_turns()
 
     def _on_worker_exit(self, worker: Worker, exitcode: int | None) -> None:
         job_id = worker.job_id
         if job_id is None:
             return
+        try:
+            self._end_attempt_on_exit(worker, job_id, exitcode)
+        finally:
+            self._save_order.forget(job_id)
+            self._grant_save_turns()
+
+    def _end_attempt_on_exit(self, worker: Worker, job_id: int, exitcode: int | None) -> None:
         with self._lock:
             self._assigned.pop(job_id, None)
             if job_id not in self._jobs:

@@ -118,6 +118,13 @@ class WorkerPool:
             return False
         return True
 
+    def send(self, worker: Worker, message: tuple[Any, ...]) -> None:
+        """A message to a busy worker; a broken pipe kills it (its exit then fails the job)."""
+        try:
+            worker.conn.send(message)
+        except OSError:
+            self.kill(worker, "broken pipe")
+
     def release(self, worker: Worker, *, recycle: bool = False) -> None:
         """The worker's job is over; it serves the next one unless it should retire."""
         worker.job_id = None

@@ -71,11 +71,15 @@ def run_import(
     progress: Callable[[Progress], None] | None = None,
     *,
     retain: Callable[[Any], None] | None = None,
+    identified: Callable[[str | None], None] | None = None,
+    wait_turn: Callable[[], None] | None = None,
 ) -> ImportOutcome:
     """Import one file as a version. Raises ``ImportFailure`` (permanent or transient).
 
     ``retain`` receives the parsed file (see ``extract``): a worker destroys it only
-    after it has reported the outcome.
+    after it has reported the outcome. ``identified`` receives the IfcProject GlobalId
+    once it is read, and ``wait_turn`` returns when this import may save: a worker
+    keeps the versions of one model in queue order with them (see ``jobs.save_order``).
     """
     from ..core.extract import extract
     from ..core.opener import check_readable, prepare
@@ -113,10 +117,12 @@ def run_import(
                     return _outcome(store.resolve_model(existing.model_id), existing, timer)
             source_copy = _BackgroundCopy(store, path, sha256)
             try:
-                snapshot = extract(prepared, reporter, source_name=path.name, retain=retain)
+                snapshot = extract(prepared, reporter, source_name=path.name, retain=retain, identified=identified)
             finally:
                 source_copy.join()
             reporter.start(STAGE_SAVE)
+            if wait_turn is not None and not request.new_model:
+                wait_turn()
             version = store.save_version(
                 snapshot,
                 source_path=path,

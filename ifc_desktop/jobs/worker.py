@@ -101,9 +101,25 @@ def _run_one(conn: Connection, data_dir: str, job_id: int, request: Any, run_imp
             except (OSError, EOFError) as error:
                 raise _ParentGone from error
 
+        def identified(project_global_id: str | None) -> None:
+            try:
+                conn.send(("identity", job_id, project_global_id))
+            except (OSError, EOFError) as error:
+                raise _ParentGone from error
+
+        def wait_turn() -> None:
+            """Returns once the main process lets this job save (see ``jobs.save_order``)."""
+            try:
+                conn.send(("save_ready", job_id))
+                answer = conn.recv()
+            except (OSError, EOFError) as error:
+                raise _ParentGone from error
+            if answer != ("save", job_id):
+                raise RuntimeError(f"unexpected answer from the main process: {answer!r}")
+
         retained: list[Any] = []
         try:
-            outcome = run_import(request, report, retain=retained.append)
+            outcome = run_import(request, report, retain=retained.append, identified=identified, wait_turn=wait_turn)
         except Exception as error:
             failure = as_import_failure(error)
             details = failure.details or describe_exception(error)

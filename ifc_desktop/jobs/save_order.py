@@ -1,0 +1,68 @@
+"""Saving in queue order: the versions of one model are numbered as their files were queued.
+
+Workers extract in parallel and finish in any order, but each save makes a new
+current version. Left alone, a small file queued after a large export of the
+same model would become version 1, and the older export version 2 and current.
+So a worker asks for its turn before saving, and gets it once no job queued
+before it that may belong to the same model is still running.
+
+Which model a job belongs to is known once its worker has read the IfcProject
+GlobalId (``store.writer.matching_model``), so a job waits only for earlier jobs
+that are still reading that far or that hold the same project; a file without
+a project joins a model by its file name, so it waits for (and holds up) every
+earlier job. Jobs waiting for a retry do not hold others up: only running jobs
+do, and the earliest running job never waits, so every wait ends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class RunningJob:
+    job_id: int
+    queue_key: tuple[object, ...]  # sorts as the queue does
+    new_model: bool  # forced into a model of its own: no order to keep
+
+
+class SaveOrder:
+    """Bookkeeping for the scheduler thread: who has said which project it holds, who waits to save."""
+
+    def __init__(self) -> None:
+        self._projects: dict[int, str | None] = {}  # job id -> IfcProject GlobalId (None: the file has none)
+        self._waiting: set[int] = set()
+
+    def identify(self, job_id: int, project_global_id: str | None) -> None:
+        self._projects[job_id] = project_global_id or None
+
+    def request(self, job_id: int) -> None:
+        self._waiting.add(job_id)
+
+    def forget(self, job_id: int) -> None:
+        """The job's attempt is over (saved, failed, killed): it holds nobody up any more."""
+        self._projects.pop(job_id, None)
+        self._waiting.discard(job_id)
+
+    def grant(self, running: list[RunningJob]) -> list[int]:
+        """The waiting jobs that may save now; they stop waiting."""
+        granted = []
+        for job in sorted(running, key=lambda j: j.queue_key):
+            if job.job_id not in self._waiting:
+                continue
+            if job.new_model or not any(
+                self._may_share_model(earlier, job) for earlier in running if earlier.queue_key < job.queue_key
+            ):
+                granted.append(job.job_id)
+        self._waiting.difference_update(granted)
+        return granted
+
+    def _may_share_model(self, earlier: RunningJob, job: RunningJob) -> bool:
+        if earlier.new_model:
+            return False
+        if earlier.job_id not in self._projects:
+            return True  # it has not read its project yet
+        earlier_project, project = self._projects[earlier.job_id], self._projects.get(job.job_id)
+        if earlier_project is None or project is None:
+            return True  # a file without a project joins a model by file name, which may be any model
+        return earlier_project == project
