@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import unicodedata
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -393,10 +394,16 @@ def _print_json(value: Any) -> int:
 
 def _print_table(headers: tuple[str, ...], rows: list[tuple], indent: int = 0) -> None:
     cells = [[str(c) for c in headers]] + [[str(c) for c in row] for row in rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    widths = [max(_columns(row[i]) for row in cells) for i in range(len(headers))]
     pad = " " * indent
     for row in cells:
-        print(pad + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+        line = "  ".join(cell + " " * (width - _columns(cell)) for cell, width in zip(row, widths, strict=True))
+        print(pad + line.rstrip())
+
+
+def _columns(text: str) -> int:
+    """Terminal columns ``text`` takes: CJK characters (storey names such as 1階) take two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
 def _short_time(value: Any) -> str:

@@ -123,3 +123,13 @@ def test_a_data_folder_that_cannot_be_made_is_named_in_one_line(tmp_path: Path, 
     assert run_cli(["models", "--data-dir", str(a_file / "inside")]) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"error: The data folder {a_file / 'inside'} cannot be created") and "Traceback" not in err
+
+
+def test_tables_stay_aligned_with_wide_characters(capsys):
+    from ifc_desktop.cli import _columns, _print_table
+
+    _print_table(("STOREY", "COUNT"), [("1階", 10), ("屋根", 1), ("(not on a storey)", 7)])
+    lines = capsys.readouterr().out.splitlines()
+    # Every count starts in the same terminal column; 階 and 屋根 take two columns per character.
+    starts = {_columns(line[: line.rstrip().rfind(" ") + 1]) for line in lines}
+    assert len(starts) == 1, lines

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 
 import ifcopenshell
@@ -13,7 +14,7 @@ import pytest
 from ifc_desktop.core.diff import ADDED, CHANGED, REMOVED, diff_elements
 from ifc_desktop.core.snapshot import Snapshot
 from ifc_desktop.store import Store
-from ifc_desktop.store.compare import change_counts_against_previous, compare_versions
+from ifc_desktop.store.compare import change_counts_against_previous, compare_versions, project_changes
 from tests.diff_support import FZK_HAUS, edited_copy, move, renumber_step, snapshot_of
 
 WALL, DOOR, OTHER_WALL = "2XPyKWY018sA1ygZKgQPtU", "1Oms875aH3Wg$9l65H2ZGw", "3PfS__Y_DBAfq5naM6zD2Z"
@@ -90,6 +91,9 @@ def test_re_export_and_unit_change_compare_as_no_change(history) -> None:
     assert "Project:" in text and "metre" in text and "No differences" not in text
     assert in_mm.rows()[0][2:8] == ("(project)", "", "", "Length unit", "metre", "millimetre")
     assert compare_versions(store, model_id, 2, 3).project_changes == []
+    # A unit name stored in capitals by an earlier release is the same unit.
+    version = store.get_version(model_id, 3)
+    assert project_changes(replace(version, length_unit="INCH"), replace(version, length_unit="inch")) == []
     backwards = compare_versions(store, model_id, 2, 1)
     assert {(c.kind, c.global_id) for c in backwards.changes if c.kind != CHANGED} == {(ADDED, DOOR)}
 

@@ -631,6 +631,8 @@ def _unit_info(unit: ifcopenshell.entity_instance) -> UnitInfo:
         name = _text(getattr(unit, "UserDefinedType", None)) or unit_type.replace("UNIT", "").lower() + " unit"
     else:
         name = _text(getattr(unit, "Name", None)) or unit_class
+        if name.isupper():  # conversion-based units are named in capitals ('INCH', 'SQUARE FOOT')
+            name = name.lower()
     symbol = None
     scale = None
     try:

@@ -60,8 +60,14 @@ def project_changes(old: VersionInfo, new: VersionInfo) -> list[FieldChange]:
     return [
         FieldChange(label, getattr(old, name), getattr(new, name), ATTRIBUTE)
         for label, name in _PROJECT_FIELDS
-        if getattr(old, name) != getattr(new, name)
+        if not _same(name, getattr(old, name), getattr(new, name))
     ]
+
+
+def _same(field: str, old: object, new: object) -> bool:
+    if field == "length_unit" and isinstance(old, str) and isinstance(new, str):
+        return old.casefold() == new.casefold()  # 'INCH' in versions read before unit names were lower-cased
+    return old == new
 
 
 def change_counts_against_previous(
