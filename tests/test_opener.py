@@ -170,10 +170,19 @@ def test_a_zip_made_on_a_mac_is_read_past_the_metadata_macos_adds(tmp_path):
     prepared.cleanup()
 
 
-def test_data_after_the_end_of_a_complete_file_is_named_as_such(tmp_path):
-    path = write(tmp_path / "a.ifc", MINIMAL.format(schema="IFC4") + "#99=IFCWALL(garbage\n")
-    with pytest.raises(BadInput, match=r"unexpected data follows its end"):
-        prepare(path, tmp_path / "tmp")
+def test_data_after_the_end_of_a_complete_file_is_read_and_named_in_a_warning(tmp_path):
+    import ifcopenshell
+
+    from ifc_desktop.core.extract import extract
+    from ifc_desktop.core.progress import StageReporter
+    from ifc_desktop.jobs.task import STAGES
+
+    wall = sample("ifc2x3_revit2021_simple_wall.ifc").read_bytes()
+    path = write(tmp_path / "a.ifc", wall + b"#99999=IFCWALL('3vB2YO$MX4xv5uCqZZG0xx',$,'After the end',$,$,$,$,$);\n")
+    snapshot = extract(prepare(path, tmp_path / "tmp"), StageReporter(STAGES, None))
+    assert "goes on after its end" in snapshot.warnings[0]
+    # As everywhere, the version holds what the IFC reader read: here, the entity after the end too.
+    assert len(snapshot.elements) == len(ifcopenshell.open(str(path)).by_type("IfcProduct"))
 
 
 def test_a_comment_before_the_first_keyword_is_read_past(tmp_path):

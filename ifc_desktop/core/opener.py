@@ -179,8 +179,14 @@ def _prepare_step(original: Path, readable: Path, size: int, head: bytes, temp_d
     schema_read = _schema_to_read(declared, name)
     # The parser rejects a UTF-8 byte order mark as a damaged header; it is dropped in the copy.
     bom = head.startswith(_BOM)
-    content_end = _check_complete(readable, name)
+    content_end, trailing = _check_complete(readable, name)
     warnings = _scan_bytes(readable, name, start=len(_BOM) if bom else 0, end=content_end)
+    if trailing:
+        warnings.insert(
+            0,
+            "The file goes on after its end (END-ISO-10303-21;). The IFC reader reads what follows too, so this "
+            "version may hold entities that do not belong to the model; a clean export avoids that.",
+        )
     renamed = declared.upper() != schema_read
     if renamed:
         warnings.append(
@@ -222,10 +228,11 @@ def _is_utf16(head: bytes) -> bool:
     )
 
 
-def _check_complete(path: Path, name: str) -> int:
+def _check_complete(path: Path, name: str) -> tuple[int, bool]:
     """A STEP file must end with ENDSEC; END-ISO-10303-21; - otherwise it was cut off.
 
-    Returns where the content ends: the file size less the padding after the end marker.
+    Returns where the content ends (the file size less the padding after it), and whether
+    more data follows a complete file's end marker.
     """
     with open(path, "rb") as handle:
         handle.seek(0, os.SEEK_END)
@@ -239,15 +246,12 @@ def _check_complete(path: Path, name: str) -> int:
             raise BadInput(f"{name!r} is damaged: the DATA section is not closed (ENDSEC; is missing).")
         end = tail.upper().rfind(_END_MARKER)
         if end >= 0 and _END_RE.search(tail[: end + len(_END_MARKER)]):
-            raise BadInput(
-                f"{name!r} is damaged: unexpected data follows its end (END-ISO-10303-21;). "
-                "Get a clean copy, or remove what follows the end in a text editor."
-            )
+            return content_end, True
         raise BadInput(
             f"{name!r} is incomplete: it does not end with END-ISO-10303-21; - it was probably cut off "
             "while being exported, downloaded or copied. Get a complete copy and import it again."
         )
-    return content_end
+    return content_end, False
 
 
 def _scan_bytes(path: Path, name: str, *, start: int, end: int) -> list[str]:
