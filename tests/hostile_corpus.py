@@ -367,6 +367,16 @@ def _case_list() -> list[Case]:
             succeeds("#987654", "not in it"),
         ),
         Case(
+            "an entity not closed",
+            lambda d: w(d, "unclosed.ifc", edit_wall(b"#215,'346660');", b"#215,'346660';")),
+            fails("BadInput", "broken", "#219"),
+        ),
+        Case(
+            "a stray line before an entity",
+            lambda d: w(d, "stray.ifc", edit_wall(b"#219= IFCWALLSTANDARDCASE(", b"@@@\n#219= IFCWALLSTANDARDCASE(")),
+            fails("BadInput", "#219", "could not be read"),
+        ),
+        Case(
             "entity from another schema (real)",
             lambda d: w(d, "other schema.ifc", sample_bytes(OTHER_SCHEMA_ENTITY)),
             succeeds("IFCBUILTELEMENT", "lacks", elements=False),  # its only product is the skipped entity
@@ -391,7 +401,7 @@ def _case_list() -> list[Case]:
             lambda d: w(
                 d, "twice.ifc", wall_with(b"#219=IFCWALL('3vB2YO$MX4xv5uCqZZG0xx',#42,'Impostor',$,$,$,$,$);\n")
             ),
-            succeeds("#219", "more than once"),
+            succeeds("#219", "more than once", "ambiguous"),
         ),
         Case(
             "NUL bytes inside a name",

@@ -70,6 +70,8 @@ def open_ifc(prepared: PreparedFile) -> ifcopenshell.file:
     except (UnicodeDecodeError, ValueError) as exc:
         raise BadInput(f"{name!r} could not be read: {exc}.", log.text()) from None
     log.attach(ifc)
+    if broken := log.broken_structure(prepared.readable_path):
+        raise BadInput(f"{name!r} is damaged: {broken}.", log.text())
     if ifc.get_max_id() == 0:
         raise BadInput(f"{name!r} contains no data: its DATA section is missing or empty.")
     return ifc

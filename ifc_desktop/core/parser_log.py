@@ -17,8 +17,10 @@ read with its own in-memory logger, and the messages are sorted here:
 
 from __future__ import annotations
 
+import mmap
 import re
 from collections import Counter
+from pathlib import Path
 
 import ifcopenshell
 
@@ -30,6 +32,12 @@ _DUPLICATE_ID_RE = re.compile(r"Overwriting instance with name #(\d+)")
 _OFFSET_RE = re.compile(r"\s+at offset \d+")
 # The extractor warns about shared GlobalIds itself, in its own words.
 _NON_UNIQUE_GUID_RE = re.compile(r"non-unique GlobalId")
+# Signs that the parser misread the file's structure (an entity not closed, a stray character):
+# section keywords read as entity names, values that cannot be an aggregate's.
+_ENTITY_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_BROKEN_AGGREGATE_RE = re.compile(r"Inconsistent aggregate valuation")
+_ATTRIBUTE_COUNT_RE = re.compile(r"Expected \d+ attribute values, found \d+ for instance #(\d+)")
+_STEP_KEYWORDS = frozenset({"ENDSEC", "DATA", "HEADER", "END-ISO-10303-21", "ISO-10303-21"})
 # Parser messages that read as C++ internals, in plain words.
 _PLAIN_WORDS = [
     (re.compile(r"Aggregates of \S+ are not supported.*"), "a list nested deeper than the IFC reader supports"),
@@ -62,6 +70,38 @@ class ParserLog:
         """Tie the logger's lifetime to the file that writes to it."""
         setattr(ifc, _ATTRIBUTE, self)
 
+    def broken_structure(self, path: Path) -> str | None:
+        """What shows that the file's text is broken, so that the parser misread it; None when nothing does.
+
+        Such a file is refused: what the parser made of it is not the model. The damage the
+        parser reads past without misreading the rest is in ``damage_warnings``.
+        """
+        messages = self.messages()
+        keywords = [
+            match.group(1)
+            for message in messages
+            if (match := _UNKNOWN_ENTITY_RE.search(message))
+            and (match.group(1) in _STEP_KEYWORDS or not _ENTITY_NAME_RE.fullmatch(match.group(1)))
+        ]
+        if keywords or any(_BROKEN_AGGREGATE_RE.search(message) for message in messages):
+            near = next((match.group(1) for m in messages if (match := _ATTRIBUTE_COUNT_RE.search(m))), None)
+            where = f" near entity #{near}" if near else ""
+            return f"its text is broken{where} (an entity not closed, or a stray character), so it cannot be read"
+        targets = []
+        for message in messages:
+            if (match := _MISSING_REFERENCE_RE.search(message)) and match.group(1) not in targets:
+                targets.append(match.group(1))
+        skipped = {match.group(1).upper() for m in messages if (match := _UNKNOWN_ENTITY_RE.search(m))}
+        for target in targets[:_EXAMPLES]:
+            found = _definition(path, target)
+            if found is not None and found[1] not in skipped:  # a skipped type is told in damage_warnings
+                line = found[0]
+                return (
+                    f"entity #{target} on line {line} could not be read (its text is broken), "
+                    "so the elements that refer to it would be incomplete"
+                )
+        return None
+
     def damage_warnings(self, schema: str) -> list[str]:
         """A warning for each kind of entity-level damage: entities the parser dropped, references
         to entities that are not in the file, ``#id`` numbers defined more than once."""
@@ -87,15 +127,16 @@ class ParserLog:
         if duplicates:
             ids = ", ".join(f"#{i}" for i in list(duplicates)[:_EXAMPLES])
             warnings.append(
-                f"The file defines {count_of(len(duplicates), 'entity number')} more than once ({ids}); the IFC "
-                "reader kept the last definition of each, which may not be what the exporter meant."
+                f"The file defines {count_of(len(duplicates), 'entity number')} more than once ({ids}), so what "
+                "refers to them is ambiguous: this version may not be what the exporter meant."
             )
         if missing:
             examples = ", ".join(f"#{source} refers to #{target}" for source, target in missing[:_EXAMPLES])
+            one = len(missing) == 1
             warnings.append(
-                f"{count_of(len(missing), 'reference')} in the file {'points' if len(missing) == 1 else 'point'} "
-                f"to entities that are not in it ({examples}); read as empty, so this version may lack some "
-                "relations or values."
+                f"{count_of(len(missing), 'reference')} in the file "
+                f"{'points to an entity that is' if one else 'point to entities that are'} not in it ({examples}); "
+                "read as empty, so this version may lack some relations or values."
             )
         return warnings
 
@@ -114,6 +155,20 @@ class ParserLog:
             f"{count_of(total, 'value')} in the file could not be read and {'was' if total == 1 else 'were'} "
             f"left empty (the IFC reader said: {examples})."
         )
+
+
+def _definition(path: Path, entity: str) -> tuple[int, str] | None:
+    """The line on which ``#entity=`` is defined in the file and the type it names (upper case),
+    or None when the text does not define it."""
+    pattern = re.compile(rb"(?:^|;)[ \t\r\n]*#" + entity.encode() + rb"[ \t]*=[ \t]*([A-Za-z0-9_]*)", re.MULTILINE)
+    try:
+        with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            match = pattern.search(data)
+            if match is None:
+                return None
+            return data[: match.end()].count(b"\n") + 1, match.group(1).decode("ascii").upper()
+    except (OSError, ValueError):
+        return None
 
 
 def _is_entity_damage(message: str) -> bool:
