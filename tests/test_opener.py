@@ -203,3 +203,34 @@ def test_a_comment_before_the_first_keyword_is_read_past(tmp_path):
     pre_release = write(tmp_path / "rc1.ifc", comment + MINIMAL.format(schema="IFC4X3_RC1").encode())
     with pytest.raises(UnsupportedFormat, match="IFC4X3_RC1"):
         prepare(pre_release, tmp_path / "tmp")
+
+
+def test_a_schema_named_in_a_comment_is_not_the_files_schema(tmp_path):
+    text = MINIMAL.format(schema="IFC4")
+    before = "/* converted from FILE_SCHEMA(('IFC2X2_FINAL')) */\n" + text
+    inside = text.replace("FILE_SCHEMA((", "/* was FILE_SCHEMA(('IFC4X3')); */\nFILE_SCHEMA((")
+    for name, content in (("before.ifc", before), ("inside.ifc", inside)):
+        prepared = prepare(write(tmp_path / name, content), tmp_path / "tmp")
+        assert (prepared.schema_declared, prepared.schema_read, prepared.warnings) == ("IFC4", "IFC4", []), name
+
+
+@pytest.mark.parametrize(
+    ("tail", "warning"),
+    [
+        (b"#99999=IFCWALL('3vB2YO$MX4xv5uCqZZG0xx',$,$,$,$,$,$,$);\n" * 300, "goes on after its end"),
+        (b"/* " + b"x" * 6000 + b" */\n", "goes on after its end"),
+        (b"\x00" * 9000, None),  # padding, however long, is not data
+        (b"\n" * 5000, None),
+    ],
+    ids=["entities", "a long comment", "NUL padding", "newlines"],
+)
+def test_a_long_tail_after_the_end_is_told_from_a_cut_off_file(tmp_path, tail, warning):
+    path = write(tmp_path / "a.ifc", sample("ifc2x3_revit2021_simple_wall.ifc").read_bytes() + tail)
+    warnings = prepare(path, tmp_path / "tmp").warnings
+    assert (any(warning in w for w in warnings) if warning else warnings == []), warnings
+
+
+def test_two_files_one_after_the_other_are_named_in_a_warning(tmp_path):
+    wall = sample("ifc2x3_revit2021_simple_wall.ifc").read_bytes()
+    warnings = prepare(write(tmp_path / "twice.ifc", wall + wall), tmp_path / "tmp").warnings
+    assert any("holds 2 IFC files one after the other" in w for w in warnings), warnings

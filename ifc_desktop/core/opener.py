@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import mmap
 import os
 import re
 import shutil
@@ -136,6 +137,15 @@ def _describe_foreign(head: bytes) -> str | None:
     return None
 
 
+def _schema_outside_comments(head: bytes) -> re.Match[bytes] | None:
+    """The FILE_SCHEMA entry of the header, not one quoted in a /* comment */."""
+    comments = [match.span() for match in _COMMENT_RE.finditer(head)]
+    for match in _SCHEMA_RE.finditer(head):
+        if not any(start <= match.start() < end for start, end in comments):
+            return match
+    return None
+
+
 def _skip_leading_comments(head: bytes) -> bytes:
     """``head`` from its first keyword: some exporters put a /* comment */ before ISO-10303-21."""
     text = head.lstrip(_BOM + b" \t\r\n")
@@ -172,7 +182,7 @@ def _prepare_step(original: Path, readable: Path, size: int, head: bytes, temp_d
         if b"\x00" in head[:1024]:
             raise BadInput(f"{name!r} is not an IFC file: it contains binary data.")
         raise BadInput(f"{name!r} is not an IFC file: it does not start with ISO-10303-21.")
-    match = _SCHEMA_RE.search(head)
+    match = _schema_outside_comments(head)
     if not match:
         raise BadInput(f"{name!r} has no FILE_SCHEMA in its header, so its IFC version is unknown.")
     declared = match.group(1).decode("ascii", "replace").strip()
@@ -235,23 +245,42 @@ def _check_complete(path: Path, name: str) -> tuple[int, bool]:
     more data follows a complete file's end marker.
     """
     with open(path, "rb") as handle:
-        handle.seek(0, os.SEEK_END)
-        size = handle.tell()
-        handle.seek(max(0, size - TAIL_BYTES))
-        raw_tail = handle.read()
-    content_end = size - (len(raw_tail) - len(raw_tail.rstrip(_PADDING)))
+        content_end = handle.seek(0, os.SEEK_END)
+        while content_end > 0:  # back past the padding, however long
+            handle.seek(max(0, content_end - TAIL_BYTES))
+            block = handle.read(content_end - max(0, content_end - TAIL_BYTES))
+            content_end -= len(block) - len(block.rstrip(_PADDING))
+            if block.rstrip(_PADDING):
+                break
+        handle.seek(max(0, content_end - TAIL_BYTES))
+        raw_tail = handle.read(content_end - max(0, content_end - TAIL_BYTES))
     tail = _COMMENT_RE.sub(b"", raw_tail).rstrip(_PADDING)
     if not _END_RE.search(tail):
         if tail.upper().endswith(_END_MARKER):
             raise BadInput(f"{name!r} is damaged: the DATA section is not closed (ENDSEC; is missing).")
         end = tail.upper().rfind(_END_MARKER)
-        if end >= 0 and _END_RE.search(tail[: end + len(_END_MARKER)]):
+        if (end >= 0 and _END_RE.search(tail[: end + len(_END_MARKER)])) or _ends_before(path):
             return content_end, True
         raise BadInput(
             f"{name!r} is incomplete: it does not end with END-ISO-10303-21; - it was probably cut off "
             "while being exported, downloaded or copied. Get a complete copy and import it again."
         )
     return content_end, False
+
+
+_CLOSED_RE = re.compile(rb"ENDSEC\s*;\s*END-ISO-10303-21\s*;", re.IGNORECASE)
+
+
+def _ends_before(path: Path) -> bool:
+    """Whether the file's model ends (ENDSEC; END-ISO-10303-21;) somewhere before more data follows.
+
+    Read only for files whose last bytes do not end it: a long tail after the end, or a cut-off file.
+    """
+    try:
+        with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            return _CLOSED_RE.search(data) is not None
+    except (OSError, ValueError):
+        return False
 
 
 def _scan_bytes(path: Path, name: str, *, start: int, end: int) -> list[str]:
@@ -263,10 +292,13 @@ def _scan_bytes(path: Path, name: str, *, start: int, end: int) -> list[str]:
     ``start:end`` (after any byte order mark, before the padding that follows the
     end marker), mostly in C.
     """
-    position, line, first_non_ascii = start, 1, None
+    position, line, ends, carry = start, 1, 0, b""
+    first_non_ascii: int | None = None
     with open(path, "rb") as handle:
         handle.seek(position)
         while position < end and (chunk := handle.read(min(SCAN_CHUNK, end - position))):
+            ends += (carry + chunk).count(_END_MARKER)  # ``carry``: a marker split between two chunks
+            carry = chunk[-(len(_END_MARKER) - 1) :]
             if b"\x00" in chunk:
                 at = line + chunk.count(b"\n", 0, chunk.index(b"\x00"))
                 raise BadInput(
@@ -277,12 +309,18 @@ def _scan_bytes(path: Path, name: str, *, start: int, end: int) -> list[str]:
                 first_non_ascii = line + chunk.count(b"\n", 0, len(chunk) - len(chunk.lstrip(_ASCII)))
             line += chunk.count(b"\n")
             position += len(chunk)
-    if first_non_ascii is None:
-        return []
-    return [
-        f"Some texts contain characters that are not written as IFC escapes (the first on line {first_non_ascii}); "
-        "the IFC reader leaves such characters out, so those names and texts are incomplete."
-    ]
+    warnings = []
+    if ends > 1:
+        warnings.append(
+            f"The file holds {ends} IFC files one after the other (END-ISO-10303-21; occurs {ends} times); the IFC "
+            "reader reads them as one model, so this version may mix them. Import them as separate files."
+        )
+    if first_non_ascii is not None:
+        warnings.append(
+            f"Some texts contain characters that are not written as IFC escapes (the first on line "
+            f"{first_non_ascii}); the IFC reader leaves such characters out, so those names and texts are incomplete."
+        )
+    return warnings
 
 
 def _rewrite_schema(source: Path, match: re.Match[bytes], schema: str, temp_dir: Path, skip: int = 0) -> Path:
