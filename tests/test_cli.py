@@ -86,6 +86,7 @@ def test_show_history_revert_and_export_of_real_imports(data_dir: Path, tmp_path
     said = capsys.readouterr().out
     assert "already stored as model 'simple wall' version 2" in said
     assert "not the current version (version 1 is)" in said
+    assert "1 file: 1 already stored" in said
 
 
 def test_export_writes_through_a_link_and_refuses_folders_and_missing_folders(data_dir: Path, tmp_path: Path, capsys):

@@ -102,7 +102,14 @@ def test_second_engine_on_a_busy_folder_is_a_standby(make_engine, data_dir, tmp_
     assert runner.get(job.id).state == JobState.SUCCESS
     finished = standby_events.wait_for(lambda e: e[0] == "finished" and e[1] == job.id)
     assert finished[2].version_id == runner.get(job.id).version_id
+    assert finished[2].created and finished[2].current_version_number == finished[2].version_number
     assert runner_events.wait_for(lambda e: e[0] == "added" and e[1] == job.id)
+
+    # The same content again: the standby hears that it was already stored, not that a version was made.
+    (again,) = standby.submit([distinct_copy(SMALL_GOOD[2], tmp_path / "again", "via standby")])
+    assert standby.wait([again.id], timeout=120)
+    reused = standby_events.wait_for(lambda e: e[0] == "finished" and e[1] == again.id)[2]
+    assert not reused.created and reused.version_id == finished[2].version_id
 
     # A cancel asked through the standby stops the runner's worker.
     (hung,) = runner.submit([distinct_copy(SMALL_GOOD[0], tmp_path, "hung")], fault="hang:Opening file")

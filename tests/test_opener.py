@@ -227,7 +227,7 @@ def test_a_schema_named_in_a_comment_is_not_the_files_schema(tmp_path):
 def test_a_long_tail_after_the_end_is_told_from_a_cut_off_file(tmp_path, tail, warning):
     path = write(tmp_path / "a.ifc", sample("ifc2x3_revit2021_simple_wall.ifc").read_bytes() + tail)
     warnings = prepare(path, tmp_path / "tmp").warnings
-    assert (any(warning in w for w in warnings) if warning else warnings == []), warnings
+    assert any(warning in w for w in warnings) if warning else warnings == [], warnings
 
 
 def test_two_files_one_after_the_other_are_named_in_a_warning(tmp_path):

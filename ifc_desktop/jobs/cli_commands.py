@@ -210,7 +210,8 @@ def _follow(engine: JobEngine, job_ids: list[int], as_json: bool, out: TextIO, r
     else:
         counts: dict[str, int] = {}
         for job in jobs:
-            counts[job.state.value.lower()] = counts.get(job.state.value.lower(), 0) + 1
+            state = "already stored" if job.state == JobState.SUCCESS and job.reused else job.state.value.lower()
+            counts[state] = counts.get(state, 0) + 1
         summary = ", ".join(f"{count} {_STATE_WORDS.get(state, state)}" for state, count in sorted(counts.items()))
         print(f"{count_of(len(jobs), 'file')}: {summary}", file=out, flush=True)
     return EXIT_OK if all(job.state == JobState.SUCCESS for job in jobs) else EXIT_FAILED

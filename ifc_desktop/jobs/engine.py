@@ -957,7 +957,7 @@ class JobEngine:
         if row.state != cached.state:
             self._events.emit("on_state_changed", row)
             if row.state == JobState.SUCCESS and row.version_id is not None:
-                outcome = outcome_from_version(conn, row.version_id, row.stage_durations)
+                outcome = outcome_from_version(conn, row.version_id, row.stage_durations, created=not row.reused)
                 if outcome is not None:
                     self._events.emit("on_finished", row, outcome)
             elif row.state == JobState.FAILURE:

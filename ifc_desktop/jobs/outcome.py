@@ -13,7 +13,10 @@ from sqlalchemy import Connection
 from ifc_desktop.jobs import repository
 
 
-def outcome_from_version(conn: Connection, version_id: int, stage_durations: dict[str, float]) -> Any:
+def outcome_from_version(
+    conn: Connection, version_id: int, stage_durations: dict[str, float], *, created: bool = True
+) -> Any:
+    """``created`` is False when the job found its content already stored (the job row's ``reused``)."""
     from ifc_desktop.jobs.task import ImportOutcome
 
     summary = repository.version_summary(conn, version_id)
@@ -24,8 +27,9 @@ def outcome_from_version(conn: Connection, version_id: int, stage_durations: dic
         model_name=summary["name"],
         version_id=summary["id"],
         version_number=summary["number"],
-        created=True,
+        created=created,
         element_count=summary["element_count"] or 0,
+        current_version_number=summary["current_number"],
         warnings=list(summary["warnings"] or []),
         stage_durations=dict(stage_durations or {}),
     )

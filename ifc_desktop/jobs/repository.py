@@ -95,6 +95,8 @@ def version_sha256(conn: Connection, version_id: int) -> str | None:
 
 def version_summary(conn: Connection, version_id: int) -> dict[str, Any] | None:
     """What a listener in another process needs to rebuild an outcome."""
+    current = VERSIONS.alias("current")
+    current_number = select(current.c.number).where(current.c.id == MODELS.c.current_version_id).scalar_subquery()
     row = (
         conn.execute(
             select(
@@ -104,6 +106,7 @@ def version_summary(conn: Connection, version_id: int) -> dict[str, Any] | None:
                 VERSIONS.c.element_count,
                 VERSIONS.c.warnings,
                 MODELS.c.name,
+                current_number.label("current_number"),
             )
             .join(MODELS, MODELS.c.id == VERSIONS.c.model_id)
             .where(VERSIONS.c.id == version_id)
