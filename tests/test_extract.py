@@ -359,3 +359,24 @@ def test_every_kind_of_property_and_quantity_reads_as_get_psets_reads_it(schema,
     assert "Reference" not in expected["Odd"]
     (odd,) = [p for p in wall.property_sets if p.name == "Odd" and "Empty" in p.properties]
     assert "Reference" not in odd.properties and odd.properties["Empty"] is None
+
+
+def _storey_by_ifcopenshell(product) -> str | None:
+    current = product
+    for _ in range(32):
+        above = ifcopenshell.util.element.get_container(current) or ifcopenshell.util.element.get_aggregate(current)
+        if above is None:
+            return None
+        if above.is_a("IfcBuildingStorey"):
+            return above.GlobalId
+        current = above
+    return None
+
+
+@pytest.mark.parametrize("path", READABLE, ids=lambda p: p.name)
+def test_openings_are_on_the_storey_of_the_element_they_cut(path, tmp_path):
+    snapshot = run_extract(path, tmp_path)
+    ifc = open_for_reference(path, tmp_path)
+    by_step_id = {e.step_id: e for e in snapshot.elements}
+    for opening in ifc.by_type("IfcOpeningElement"):
+        assert by_step_id[opening.id()].storey_global_id == _storey_by_ifcopenshell(opening), opening

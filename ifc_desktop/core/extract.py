@@ -319,6 +319,9 @@ class Extraction:
         self.type_of: dict[int, ifcopenshell.entity_instance] = {}
         self.materials_of: dict[int, ifcopenshell.entity_instance] = {}
         self.classifications_of: dict[int, list[ifcopenshell.entity_instance]] = {}
+        # Openings are not contained in a storey: they void an element that is, and doors and
+        # windows fill openings. Only the storey is taken from the host, not the container.
+        self.host_of: dict[int, int] = {}
 
         # IfcRelAggregates and IfcRelNests keep the whole at 4 and the parts at 5.
         for rel_class in ("IfcRelAggregates", "IfcRelNests"):
@@ -328,6 +331,11 @@ class Extraction:
         for structure, elements in self._relationships("IfcRelContainedInSpatialStructure"):
             for element in elements:
                 self.container_of.setdefault(element.id(), structure.id())
+        # IfcRelVoidsElement keeps the voided element at 4 and the opening at 5; IfcRelFillsElement
+        # keeps the opening at 4 and the door or window at 5. Both relate single objects.
+        for rel_class in ("IfcRelVoidsElement", "IfcRelFillsElement"):
+            for host, hosted in self._relationships(rel_class, 4, 5):
+                self.host_of.setdefault(hosted.id(), host.id())
         for element_type, related in self._relationships("IfcRelDefinesByType"):
             for element in related:
                 self.type_of.setdefault(element.id(), element_type)
@@ -497,6 +505,8 @@ class Extraction:
             nxt = self.container_of.get(current)
             if nxt is None:
                 nxt = self.parent_of.get(current)
+            if nxt is None:
+                nxt = self.host_of.get(current)
             if nxt is None or nxt in chain or nxt == step_id:
                 break
             if nxt in self._storey_memo:
