@@ -14,7 +14,7 @@ from ifc_desktop.core.errors import BadInput, ImportFailure, UnsupportedFormat
 from ifc_desktop.core.extract import extract
 from ifc_desktop.core.opener import prepare
 from ifc_desktop.core.progress import Progress, StageReporter
-from ifc_desktop.core.snapshot import SOURCE_TYPE, merged_psets
+from ifc_desktop.core.snapshot import SOURCE_TYPE, Snapshot, merged_psets
 from ifc_desktop.core.values import digest, plain, properties_digest
 from ifc_desktop.jobs.task import STAGES
 
@@ -55,6 +55,14 @@ def open_for_reference(path: Path, tmp_path: Path) -> ifcopenshell.file:
     return ifc
 
 
+def extracted_by_step_id(path: Path, tmp_path: Path) -> tuple[Snapshot, dict, ifcopenshell.file]:
+    """The snapshot, its elements by STEP id, and ifcopenshell's own view of the same file."""
+    snapshot = run_extract(path, tmp_path)
+    by_step_id = {e.step_id: e for e in snapshot.elements}
+    assert len(by_step_id) == len(snapshot.elements)  # one element per entity
+    return snapshot, by_step_id, open_for_reference(path, tmp_path)
+
+
 def reference_psets(product) -> dict:
     psets = ifcopenshell.util.element.get_psets(product)
     return {(name or ""): {k: plain(v) for k, v in props.items() if k != "id"} for name, props in psets.items()}
@@ -62,11 +70,9 @@ def reference_psets(product) -> dict:
 
 @pytest.mark.parametrize("path", READABLE, ids=lambda p: p.name)
 def test_every_product_becomes_an_element_with_the_psets_ifcopenshell_reports(path, tmp_path):
-    snapshot = run_extract(path, tmp_path)
-    ifc = open_for_reference(path, tmp_path)
+    _, by_step_id, ifc = extracted_by_step_id(path, tmp_path)
     products = ifc.by_type("IfcProduct")
-    assert len(snapshot.elements) == len(products)
-    by_step_id = {e.step_id: e for e in snapshot.elements}
+    assert len(by_step_id) == len(products)
     for product in products:
         element = by_step_id[product.id()]
         assert element.global_id == product.GlobalId
@@ -76,9 +82,7 @@ def test_every_product_becomes_an_element_with_the_psets_ifcopenshell_reports(pa
 
 @pytest.mark.parametrize("path", READABLE, ids=lambda p: p.name)
 def test_types_containers_and_hashes_match_the_file(path, tmp_path):
-    snapshot = run_extract(path, tmp_path)
-    ifc = open_for_reference(path, tmp_path)
-    by_step_id = {e.step_id: e for e in snapshot.elements}
+    snapshot, by_step_id, ifc = extracted_by_step_id(path, tmp_path)
     for product in ifc.by_type("IfcProduct"):
         element = by_step_id[product.id()]
         element_type = ifcopenshell.util.element.get_type(product)
@@ -97,9 +101,7 @@ def test_types_containers_and_hashes_match_the_file(path, tmp_path):
 
 @pytest.mark.parametrize("path", READABLE, ids=lambda p: p.name)
 def test_world_placements_match_ifcopenshell_placement_helper(path, tmp_path):
-    snapshot = run_extract(path, tmp_path)
-    ifc = open_for_reference(path, tmp_path)
-    by_step_id = {e.step_id: e for e in snapshot.elements}
+    _, by_step_id, ifc = extracted_by_step_id(path, tmp_path)
     compared = 0
     for product in ifc.by_type("IfcProduct"):
         placement = product.ObjectPlacement
@@ -375,8 +377,6 @@ def _storey_by_ifcopenshell(product) -> str | None:
 
 @pytest.mark.parametrize("path", READABLE, ids=lambda p: p.name)
 def test_openings_are_on_the_storey_of_the_element_they_cut(path, tmp_path):
-    snapshot = run_extract(path, tmp_path)
-    ifc = open_for_reference(path, tmp_path)
-    by_step_id = {e.step_id: e for e in snapshot.elements}
+    _, by_step_id, ifc = extracted_by_step_id(path, tmp_path)
     for opening in ifc.by_type("IfcOpeningElement"):
         assert by_step_id[opening.id()].storey_global_id == _storey_by_ifcopenshell(opening), opening
