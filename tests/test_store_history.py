@@ -318,3 +318,19 @@ def test_the_same_ifc_zipped_or_not_is_one_version_and_exports_as_first_stored(t
     edited = content.replace(b"'Basic Wall:Bearing Wall:346660'", b"'Renamed wall'")
     second = run(zipped("edited.ifczip", zipfile.ZIP_DEFLATED, edited), data_dir)
     assert second.created and second.model_id == first.model_id and second.version_number == 2
+
+
+def test_storeys_are_counted_from_the_lowest_up(tmp_path: Path):
+    from ifc_desktop.core.extract import extract
+    from ifc_desktop.core.opener import prepare
+    from ifc_desktop.core.progress import StageReporter
+    from ifc_desktop.jobs.task import STAGES
+    from ifc_desktop.store.rows import storey_counts
+    from tests.conftest import sample
+
+    prepared = prepare(sample("ifc2x3_revit2011_duplex_apartment_A.ifc"), tmp_path / "tmp")
+    snapshot = extract(prepared, StageReporter(STAGES, None))
+    height = {e.name: e.placement[2] for e in snapshot.elements if e.ifc_class == "IfcBuildingStorey"}
+    listed = [label for label in storey_counts(snapshot) if label in height]
+    assert listed == sorted(height, key=height.get) and len(listed) > 2
+    assert list(storey_counts(snapshot))[-1] == "(not on a storey)"

@@ -139,10 +139,14 @@ def _storey_labels(snapshot: Snapshot) -> dict[str | None, str]:
 
 
 def storey_counts(snapshot: Snapshot) -> dict[str, int]:
-    """Element counts by storey label, storeys in the order they first appear, none last."""
+    """Element counts by storey label: storeys from the lowest up, as an architect reads a section
+    (by the height of their placement; those without one after, in the order they first appear),
+    elements on no storey last."""
     labels = _storey_labels(snapshot)
     raw = snapshot.counts_by_storey()
-    counts = {labels[g]: n for g, n in raw.items() if g is not None}
+    height = {e.global_id: e.placement[2] for e in snapshot.elements if e.global_id in raw and e.placement}
+    storeys = sorted((g for g in raw if g is not None), key=lambda g: (g not in height, height.get(g, 0.0)))
+    counts = {labels[g]: raw[g] for g in storeys}
     if None in raw:
         counts[NO_STOREY_LABEL] = raw[None]
     return counts
