@@ -10,6 +10,7 @@ import pytest
 
 from ifc_desktop.jobs import JobState
 from ifc_desktop.jobs.engine import usable_workers
+from ifc_desktop.jobs.task import STAGE_WAITING
 from tests.conftest import sample
 from tests.jobs_fixtures import (
     BAD_HEADER,
@@ -423,7 +424,7 @@ def _tower(folder: Path, name: str, seed: int, project: str) -> Path:
 
 
 def test_versions_of_one_model_are_numbered_in_queue_order_whichever_worker_ends_first(make_engine, tmp_path):
-    engine, _ = make_engine(workers=2)
+    engine, recorder = make_engine(workers=2)
     project = "2O2Fr$t4X7Zf8NOew3FNr2"
     (older,) = engine.submit([_tower(tmp_path, "tower week 1.ifc", 1, project)], fault="slow:Computing placements")
     (newer,) = engine.submit([_tower(tmp_path, "tower week 2.ifc", 2, project)])
@@ -437,6 +438,9 @@ def test_versions_of_one_model_are_numbered_in_queue_order_whichever_worker_ends
     assert first.model_id == second.model_id
     assert (first.number, second.number) == (1, 2)  # the later file saved last, though its worker ended first
     assert second.is_current
+    # While it waited, its job said so (and then went on saving).
+    stages = [e[2].stage_name for e in recorder.for_job(newer.id) if e[0] == "progress"]
+    assert STAGE_WAITING in stages and stages[-1] == "Saving"
 
 
 def test_a_job_of_another_model_does_not_wait_for_an_earlier_one(make_engine, tmp_path):

@@ -50,6 +50,7 @@ from ifc_desktop.jobs.outcome import outcome_from_version
 from ifc_desktop.jobs.paths import expand_paths
 from ifc_desktop.jobs.pool import Worker, WorkerPool, describe_exit
 from ifc_desktop.jobs.save_order import RunningJob, SaveOrder
+from ifc_desktop.jobs.task import STAGE_WAITING
 from ifc_desktop.jobs.worker import job_lock_path
 from ifc_desktop.jobs.writer import JobWriter
 from ifc_desktop.store.db import read_connection
@@ -687,10 +688,15 @@ class JobEngine:
             self._grant_save_turns()
         elif kind == "save_ready":
             self._save_order.request(job_id)
-            self._grant_save_turns()
+            if job_id not in self._grant_save_turns():
+                job = self._jobs[job_id]  # its stage is Saving: show what it waits for instead
+                self._on_progress(job_id, Progress(job.stage_index, job.stage_count, STAGE_WAITING, 0.0))
 
-    def _grant_save_turns(self) -> None:
-        """Let waiting workers save, so that each model's versions follow the queue (``jobs.save_order``)."""
+    def _grant_save_turns(self) -> list[int]:
+        """Let waiting workers save, so that each model's versions follow the queue (``jobs.save_order``).
+
+        Returns the jobs that may save now.
+        """
         assert self._pool is not None
         with self._lock:
             running = [
@@ -698,10 +704,12 @@ class JobEngine:
                 for job_id in self._assigned
                 if (job := self._jobs.get(job_id)) is not None
             ]
-        for job_id in self._save_order.grant(running):
+        granted = self._save_order.grant(running)
+        for job_id in granted:
             worker = self._pool.worker_for(job_id)
             if worker is not None:
                 self._pool.send(worker, ("save", job_id))
+        return granted
 
     def _on_started(self, worker: Worker, job_id: int) -> None:
         with self._lock:
