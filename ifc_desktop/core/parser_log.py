@@ -92,12 +92,12 @@ class ParserLog:
             if (match := _MISSING_REFERENCE_RE.search(message)) and match.group(1) not in targets:
                 targets.append(match.group(1))
         skipped = {match.group(1).upper() for m in messages if (match := _UNKNOWN_ENTITY_RE.search(m))}
+        defined = _definitions(path, targets[:_EXAMPLES])
         for target in targets[:_EXAMPLES]:
-            found = _definition(path, target)
+            found = defined.get(target)
             if found is not None and found[1] not in skipped:  # a skipped type is told in damage_warnings
-                line = found[0]
                 return (
-                    f"entity #{target} on line {line} could not be read (its text is broken), "
+                    f"entity #{target} on line {found[0]} could not be read (its text is broken), "
                     "so the elements that refer to it would be incomplete"
                 )
         return None
@@ -157,18 +157,24 @@ class ParserLog:
         )
 
 
-def _definition(path: Path, entity: str) -> tuple[int, str] | None:
-    """The line on which ``#entity=`` is defined in the file and the type it names (upper case),
-    or None when the text does not define it."""
-    pattern = re.compile(rb"(?:^|;)[ \t\r\n]*#" + entity.encode() + rb"[ \t]*=[ \t]*([A-Za-z0-9_]*)", re.MULTILINE)
+def _definitions(path: Path, entities: list[str]) -> dict[str, tuple[int, str]]:
+    """For each of ``entities`` (STEP ids) that the file's text defines: the line of its definition and
+    the type it names (upper case). One pass over the file."""
+    if not entities:
+        return {}
+    ids = b"|".join(entity.encode() for entity in entities)
+    pattern = re.compile(rb"(?:^|;)[ \t\r\n]*#(" + ids + rb")[ \t]*=[ \t]*([A-Za-z0-9_]*)", re.MULTILINE)
+    found: dict[str, tuple[int, str]] = {}
     try:
         with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            match = pattern.search(data)
-            if match is None:
-                return None
-            return data[: match.end()].count(b"\n") + 1, match.group(1).decode("ascii").upper()
+            line, counted = 1, 0
+            for match in pattern.finditer(data):
+                line += data[counted : match.end()].count(b"\n")
+                counted = match.end()
+                found.setdefault(match.group(1).decode(), (line, match.group(2).decode("ascii").upper()))
     except (OSError, ValueError):
-        return None
+        pass
+    return found
 
 
 def _is_entity_damage(message: str) -> bool:

@@ -550,10 +550,7 @@ class MainWindow(QMainWindow):
         if state_name(job) == "SUCCESS":
             self._models_timer.start()
         if self._details is not None and self._details.job.id == job.id:
-            model = self._model(job.model_id)
-            self._details.set_job(
-                job, model.name if model else "", current_version_id=model.current_version_id if model else None
-            )
+            self._show_in_details(job)
         self._update_status()
 
     def _on_job_finished(self, job: Any, outcome: Any) -> None:
@@ -632,13 +629,11 @@ class MainWindow(QMainWindow):
     def show_job_details(self, job: Any) -> None:
         if self._details is not None:
             self._details.close()
-        model = self._model(job.model_id)
-        dialog = JobDetailsDialog(
-            job, model.name if model else "", self, current_version_id=model.current_version_id if model else None
-        )
+        dialog = JobDetailsDialog(job, parent=self)
         dialog.retry_requested.connect(lambda job_id: self.retry_jobs([job_id]))
         dialog.finished.connect(lambda _result: self._details_closed(dialog))
         self._details = dialog
+        self._show_in_details(job)
         dialog.open()
 
     def _details_closed(self, dialog: JobDetailsDialog) -> None:
@@ -824,6 +819,14 @@ class MainWindow(QMainWindow):
 
     def is_empty_state(self) -> bool:
         return self.pages.currentIndex() == PAGE_EMPTY
+
+    def _show_in_details(self, job: Any) -> None:
+        """``job`` in the open details dialog, with its model's name and current version as last listed."""
+        assert self._details is not None
+        model = self._model(job.model_id)
+        self._details.set_job(
+            job, model.name if model else "", current_version_id=model.current_version_id if model else None
+        )
 
     def _model(self, model_id: int | None) -> ModelInfo | None:
         """The model as last listed, or None when it is not (yet) in the list."""
