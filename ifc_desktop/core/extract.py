@@ -35,6 +35,7 @@ from .snapshot import (
     Snapshot,
     UnitInfo,
 )
+from .units import unit_info
 from .values import element_hash, plain, properties_digest
 from .wording import count_of
 
@@ -307,7 +308,7 @@ class Extraction:
         units = []
         for unit in (assignment.Units if assignment else None) or ():
             try:
-                units.append(_unit_info(unit))
+                units.append(unit_info(unit))
             except Exception:
                 continue
         return units
@@ -629,33 +630,6 @@ def _join(values: Any) -> str | None:
         return values or None
     joined = "; ".join(str(v) for v in values if v)
     return joined or None
-
-
-def _unit_info(unit: ifcopenshell.entity_instance) -> UnitInfo:
-    unit_class = unit.is_a()
-    if unit_class == "IfcMonetaryUnit":
-        return UnitInfo("MONETARYUNIT", _text(plain(unit[0])) or "currency")
-    unit_type = str(getattr(unit, "UnitType", "") or "")
-    if unit_class == "IfcSIUnit":
-        prefix = (unit.Prefix or "").lower()
-        name = f"{prefix}{unit.Name.lower()}".replace("_", " ")
-    elif unit_class == "IfcDerivedUnit":
-        name = _text(getattr(unit, "UserDefinedType", None)) or unit_type.replace("UNIT", "").lower() + " unit"
-    else:
-        name = _text(getattr(unit, "Name", None)) or unit_class
-        if name.isupper():  # conversion-based units are named in capitals ('INCH', 'SQUARE FOOT')
-            name = name.lower()
-    symbol = None
-    scale = None
-    try:
-        symbol = ifcopenshell.util.unit.get_unit_symbol(unit) or None
-    except Exception:
-        pass
-    try:
-        scale = float(ifcopenshell.util.unit.get_unit_scale(unit))
-    except Exception:
-        pass
-    return UnitInfo(unit_type, name, symbol, scale)
 
 
 def _collect_materials(material: ifcopenshell.entity_instance, names: list[str], depth: int) -> None:
