@@ -5,11 +5,14 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import time
 from pathlib import Path
 
 import pytest
 
 from ifc_desktop.store.blobs import BlobError, BlobStore, blob_key, file_sha256
+
+DAY = 24 * 3600.0
 
 
 def make_file(folder: Path, name: str, data: bytes) -> tuple[Path, str]:
@@ -43,11 +46,14 @@ def test_same_content_is_stored_once_and_not_read_again(tmp_path: Path) -> None:
     source, sha = make_file(tmp_path, "a.ifc", data)
     store = BlobStore(tmp_path / "data")
     first = store.put_file(source, sha)
-    mtime = store.path_for(first.key).stat().st_mtime_ns
+    blob = store.path_for(first.key)
+    stored = blob.read_bytes()
+    os.utime(blob, (1, 1))
     source.unlink()  # gone: a second store must not need to read it
     second = store.put_file(source, sha)
     assert second.key == first.key and second.size == len(data)
-    assert store.path_for(first.key).stat().st_mtime_ns == mtime
+    assert blob.read_bytes() == stored
+    assert blob.stat().st_mtime > 1  # touched: in use again, so a sweep of unused blobs keeps it
 
 
 def test_changed_file_is_refused_and_leaves_no_blob(tmp_path: Path) -> None:
@@ -93,3 +99,58 @@ def test_stale_temp_files_are_removed(tmp_path: Path) -> None:
     os.utime(old, (1, 1))
     assert store.remove_stale_temp_files() == 1
     assert not old.exists() and fresh.exists()
+
+
+def stored_blob(store: BlobStore, folder: Path, name: str, *, age: float) -> tuple[Path, str]:
+    source, sha = make_file(folder, name, os.urandom(3000))
+    blob = store.path_for(store.put_file(source, sha).key)
+    moment = time.time() - age
+    os.utime(blob, (moment, moment))
+    return blob, sha
+
+
+def test_unused_blobs_are_removed_once_a_day_old_and_used_ones_kept(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path / "data")
+    used_old, used_sha = stored_blob(store, tmp_path, "used.ifc", age=10 * DAY)
+    unused_old, _ = stored_blob(store, tmp_path, "failed.ifc", age=2 * DAY)
+    unused_new, _ = stored_blob(store, tmp_path, "running.ifc", age=60)
+    in_use = {used_sha}
+    assert store.remove_unused(lambda: set(in_use), in_use.__contains__) == 1
+    assert used_old.exists() and unused_new.exists() and not unused_old.exists()
+    assert list(store.root.rglob(".orphan-*")) == []
+
+
+def test_a_blob_saved_by_an_import_during_the_sweep_is_put_back(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path / "data")
+    blob, sha = stored_blob(store, tmp_path, "a.ifc", age=2 * DAY)
+    data = blob.read_bytes()
+    # Unused when the sweep lists the blobs, used by the time it asks again.
+    assert store.remove_unused(set, lambda asked: asked == sha) == 0
+    assert blob.read_bytes() == data
+    assert list(store.root.rglob(".orphan-*")) == []
+
+
+def test_an_import_reusing_a_blob_being_swept_writes_it_anew(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path / "data")
+    blob, sha = stored_blob(store, tmp_path, "a.ifc", age=2 * DAY)
+    source = tmp_path / "again.ifc"
+    source.write_bytes(gzip.decompress(blob.read_bytes()))
+
+    def is_used(asked: str) -> bool:
+        store.put_file(source, sha)  # an import stores the same file while the blob is set aside
+        return True
+
+    assert store.remove_unused(set, is_used) == 0
+    assert gzip.decompress(blob.read_bytes()) == source.read_bytes()
+    assert list(store.root.rglob(".orphan-*")) == []
+
+
+def test_a_blob_left_aside_by_a_crash_is_put_back_when_used(tmp_path: Path) -> None:
+    store = BlobStore(tmp_path / "data")
+    used_blob, used_sha = stored_blob(store, tmp_path, "used.ifc", age=2 * DAY)
+    unused_blob, _ = stored_blob(store, tmp_path, "unused.ifc", age=2 * DAY)
+    for blob in (used_blob, unused_blob):
+        blob.rename(blob.with_name(".orphan-" + blob.name))
+    assert store.remove_unused(lambda: {used_sha}, {used_sha}.__contains__) == 1
+    assert used_blob.exists() and not unused_blob.exists()
+    assert list(store.root.rglob(".orphan-*")) == []

@@ -28,6 +28,8 @@ COMPRESS_LEVEL = 1
 CHUNK_SIZE = 1 << 20
 _GZIP_WBITS = 31  # zlib with a gzip header and trailer (mtime 0, no file name: same bytes, same blob)
 _TEMP_PREFIX = ".tmp-"
+_ORPHAN_PREFIX = ".orphan-"  # a blob set aside while checking that no version uses it
+STALE_AFTER = 24 * 3600.0  # seconds a temporary or unused file is left alone: it may belong to a running import
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -108,12 +110,17 @@ class BlobStore:
         """
         key = blob_key(sha256)
         final_path = self.root / key
-        if final_path.is_file():
-            info = self.info(sha256)
+        # Touched: the blob is about to be used again, so a sweep of unused blobs keeps it.
+        if _touch(final_path):
             try:
-                return BlobInfo(key, Path(source).stat().st_size, info.compressed_size)
-            except OSError:
-                return info  # the gzip trailer holds the size modulo 4 GiB
+                info = self.info(sha256)
+            except BlobError:
+                info = None  # set aside by a sweep a moment ago: written anew below
+            if info is not None:
+                try:
+                    return BlobInfo(key, Path(source).stat().st_size, info.compressed_size)
+                except OSError:
+                    return info  # the gzip trailer holds the size modulo 4 GiB
         final_path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp_name = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=".part", dir=final_path.parent)
         temp_path = Path(temp_name)
@@ -176,7 +183,7 @@ class BlobStore:
             temp_path.unlink(missing_ok=True)
             raise
 
-    def remove_stale_temp_files(self, older_than: float = 24 * 3600) -> int:
+    def remove_stale_temp_files(self, older_than: float = STALE_AFTER) -> int:
         """Delete temporary files left by a crash; recent ones may belong to a running import."""
         if not self.root.is_dir():
             return 0
@@ -190,6 +197,64 @@ class BlobStore:
             except OSError:
                 continue
         return removed
+
+    def remove_unused(
+        self, used: Callable[[], set[str]], is_used: Callable[[str], bool], older_than: float = STALE_AFTER
+    ) -> int:
+        """Delete blobs no version uses (a failed import's source, a zip whose content was
+        already stored), once untouched for ``older_than`` seconds; returns how many.
+
+        Safe beside running imports: an import touches a blob it reuses before its version
+        is saved, and each candidate is renamed aside before ``is_used`` is asked again, so
+        an import that saves meanwhile finds the blob gone and writes it anew, or the blob
+        is put back. A blob left aside by a crash is put back or deleted on the next sweep.
+        ``used`` gives the SHA-256 of every blob in use, ``is_used`` asks again for one.
+        """
+        if not self.root.is_dir():
+            return 0
+        limit = time.time() - older_than
+        removed = 0
+        for aside in self.root.glob(f"*/{_ORPHAN_PREFIX}*"):
+            removed += self._settle(aside, is_used, limit)
+        in_use = used()
+        for path in self.root.glob("*/*.ifc.gz"):
+            sha256 = path.name.removesuffix(".ifc.gz")
+            if not _SHA256_RE.match(sha256) or sha256 in in_use:
+                continue
+            try:
+                if path.stat().st_mtime >= limit:
+                    continue
+                aside = path.with_name(_ORPHAN_PREFIX + path.name)
+                os.replace(path, aside)
+            except OSError:
+                continue
+            removed += self._settle(aside, is_used, limit)
+        return removed
+
+    def _settle(self, aside: Path, is_used: Callable[[str], bool], limit: float) -> int:
+        """Delete a blob set aside when it is still unused and untouched, else put it back."""
+        final_path = aside.with_name(aside.name.removeprefix(_ORPHAN_PREFIX))
+        sha256 = final_path.name.removesuffix(".ifc.gz")
+        try:
+            if _SHA256_RE.match(sha256) and aside.stat().st_mtime < limit and not is_used(sha256):
+                aside.unlink()
+                return 1
+            if final_path.exists():  # written anew meanwhile: the same bytes
+                aside.unlink()
+            else:
+                os.replace(aside, final_path)
+        except OSError:
+            pass
+        return 0
+
+
+def _touch(path: Path) -> bool:
+    """Set the file's modification time to now; False when it does not exist."""
+    try:
+        os.utime(path)
+    except FileNotFoundError:
+        return False
+    return path.is_file()
 
 
 def _export_target(path: Path) -> Path:

@@ -20,7 +20,7 @@ from ifc_desktop.core import snapshot as snap
 from ifc_desktop.core.gcpause import gc_paused
 from ifc_desktop.store import db, elements, reader, writer
 from ifc_desktop.store.blobs import BlobError, BlobStore
-from ifc_desktop.store.models import Version
+from ifc_desktop.store.models import SourceFile, Version
 from ifc_desktop.store.records import ElementRow, EventInfo, ModelInfo, VersionInfo
 from ifc_desktop.store.rows import prepare_rows
 from ifc_desktop.store.writer import ProgressFn
@@ -73,6 +73,7 @@ class Store:
         store = cls(data_dir, engine)
         if migrate:
             store.blobs.remove_stale_temp_files()
+            store.remove_unused_sources()
         return store
 
     def close(self) -> None:
@@ -106,6 +107,22 @@ class Store:
     def check_integrity(self) -> None:
         """Full page check of the database (slow on a big history); raises StoreCorrupt."""
         db.quick_check(self.engine, self.db_path)
+
+    def remove_unused_sources(self) -> int:
+        """Delete stored source files no version uses, once a day old (see ``BlobStore.remove_unused``)."""
+
+        def used() -> set[str]:
+            with self.read() as conn:
+                return set(conn.scalars(select(SourceFile.sha256)))
+
+        def is_used(sha256: str) -> bool:
+            with self.read() as conn:
+                return conn.scalar(select(SourceFile.sha256).where(SourceFile.sha256 == sha256)) is not None
+
+        try:
+            return self.blobs.remove_unused(used, is_used)
+        except (OSError, exc.SQLAlchemyError):
+            return 0  # housekeeping: never a reason not to open the store
 
     # -- writing -----------------------------------------------------------------
 
