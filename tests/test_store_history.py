@@ -352,3 +352,26 @@ def test_the_source_of_a_failed_import_is_removed_a_day_later_and_every_version_
         out = tmp_path / "exported.ifc"
         store.export_source(version.id, out)
         assert out.read_bytes() == (tmp_path / "kept.ifc").read_bytes()
+
+
+def renumbered(snapshot, prefix: str):
+    """The same building with other GlobalIds: another project from the same template."""
+    for number, element in enumerate(snapshot.elements):
+        element.global_id = f"{prefix}{number:0{22 - len(prefix)}d}"
+    return snapshot
+
+
+def test_a_file_sharing_only_the_project_id_joins_the_model_with_a_warning(store: Store, tmp_path: Path):
+    first = save(store, tmp_path, make_snapshot(walls=30), name="Haus Süd.ifc")
+    other = save(store, tmp_path, renumbered(make_snapshot(walls=30), "other"), name="Schule Nord.ifc")
+    assert other.model_id == first.model_id and other.number == 2
+    assert other.warnings[-1].startswith("This file has the project id of the model 'Haus Süd' and became")
+    assert "only 0 elements of its 34 are in version 1" in other.warnings[-1]
+    assert "import it again as a new model" in other.warnings[-1]
+
+
+def test_an_edited_re_export_of_the_same_project_gets_no_such_warning(store: Store, tmp_path: Path):
+    save(store, tmp_path, make_snapshot(walls=30), name="Haus Süd.ifc")
+    edited = save(store, tmp_path, make_snapshot(walls=40, edit="W-neu"), name="Haus Süd 2026-11-29.ifc")
+    assert edited.number == 2
+    assert not any("project id" in warning for warning in edited.warnings)

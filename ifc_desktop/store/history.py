@@ -158,6 +158,9 @@ class Store:
             )
             if existing is not None:
                 return reader.version_info(conn, existing)
+            warning = None if new_model else writer.foreign_project_warning(conn, snapshot, source_name)
+            if warning is not None:
+                snapshot = replace(snapshot, warnings=[*snapshot.warnings, warning])
 
         blob = self.blobs.put_file(source_path, sha256)
         if blob.size != size:

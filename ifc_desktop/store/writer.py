@@ -14,7 +14,8 @@ from pathlib import Path
 from sqlalchemy import ColumnElement, Connection, func, insert, or_, select, update
 
 from ifc_desktop.core.snapshot import Snapshot
-from ifc_desktop.store.models import HistoryEvent, Model, SourceFile, Version
+from ifc_desktop.core.wording import count_of
+from ifc_desktop.store.models import Element, HistoryEvent, Model, SourceFile, Version
 from ifc_desktop.store.rows import INSERT_ELEMENT_SQL, INSERT_PSET_SQL, PreparedRows, refs_json, units_json
 
 WRITE_CHUNK = 5000  # element rows per executemany call, between progress reports
@@ -38,6 +39,42 @@ def matching_model(conn: Connection, project_global_id: str | None, source_name:
     else:
         condition = func.lower(Version.source_name) == source_name.lower()
     return conn.scalar(select(Version.model_id).where(condition).order_by(Version.id.desc()).limit(1))
+
+
+# A file joining a model by its IfcProject GlobalId that shares fewer than this share of
+# its elements with the current version is probably another project started from the
+# same template (one office's Revit template gives every project the same project id).
+MIN_SHARED_ELEMENTS = 0.1
+MIN_ELEMENTS_TO_JUDGE = 10
+
+
+def foreign_project_warning(conn: Connection, snapshot: Snapshot, source_name: str) -> str | None:
+    """A warning when the model this file joins by its project id shares almost none of its elements."""
+    if not snapshot.project.global_id:
+        return None
+    model_id = matching_model(conn, snapshot.project.global_id, source_name)
+    if model_id is None:
+        return None
+    current = conn.execute(
+        select(Model.name, Version.id, Version.number, Version.element_count)
+        .join(Version, Version.id == Model.current_version_id)
+        .where(Model.id == model_id)
+    ).first()
+    if current is None:
+        return None
+    new_ids = {element.global_id for element in snapshot.elements}
+    smaller = min(len(new_ids), current.element_count)
+    if smaller < MIN_ELEMENTS_TO_JUDGE:
+        return None
+    old_ids = conn.scalars(select(Element.global_id).where(Element.version_id == current.id))
+    shared = sum(1 for global_id in old_ids if global_id in new_ids)
+    if shared >= MIN_SHARED_ELEMENTS * smaller:
+        return None
+    return (
+        f"This file has the project id of the model '{current.name}' and became its next version, but only "
+        f"{count_of(shared, 'element')} of its {len(new_ids):,} {'is' if shared == 1 else 'are'} in version {current.number}. If it is another "
+        "project (one template gives many projects the same id), import it again as a new model."
+    )
 
 
 def same_content(sha256: str, content_sha256: str | None) -> ColumnElement[bool]:
