@@ -17,7 +17,7 @@ from . import __version__
 from .core.wording import count_of
 
 if TYPE_CHECKING:
-    from .store import StoreCorrupt
+    from .store import StoreCorrupt, VersionInfo
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -295,8 +295,8 @@ def _cmd_show(args: argparse.Namespace, data_dir: Path) -> int:
     print(f"  schema:      {schema}")
     print(f"  application: {version.application or 'unknown'}")
     print(f"  imported:    {_short_time(version.created_at)}")
-    print(f"  units:       {version.length_unit}")
-    print(f"  elements:    {version.element_count}")
+    print(f"  units:       {_units_line(version)}")
+    print(f"  elements:    {version.element_count:,}")
     print("\nBy class:")
     _print_table(("CLASS", "COUNT"), list(by_class.items()), indent=2)
     print("\nBy storey:")
@@ -306,6 +306,19 @@ def _cmd_show(args: argparse.Namespace, data_dir: Path) -> int:
         for warning in version.warnings:
             print(f"  - {warning}")
     return EXIT_OK
+
+
+_SHOWN_UNITS = ("LENGTHUNIT", "AREAUNIT", "VOLUMEUNIT", "PLANEANGLEUNIT", "MASSUNIT")
+
+
+def _units_line(version: VersionInfo) -> str:
+    """The length unit, then area, volume, angle and mass by symbol: 'millimetre; m², m³, °, kg'."""
+    symbols = []
+    for unit_type in _SHOWN_UNITS[1:]:
+        symbol = next((u.symbol for u in version.units if u.unit_type == unit_type and u.symbol), None)
+        if symbol:
+            symbols.append(symbol)
+    return "; ".join([version.length_unit, ", ".join(symbols)]) if symbols else version.length_unit
 
 
 def _cmd_revert(args: argparse.Namespace, data_dir: Path) -> int:

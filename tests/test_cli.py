@@ -75,6 +75,8 @@ def test_show_history_revert_and_export_of_real_imports(data_dir: Path, tmp_path
     shown = json.loads(capsys.readouterr().out)
     assert shown["version"]["number"] == 1 and shown["version"]["is_current"]
     assert shown["counts_by_class"]["IfcWallStandardCase"] == 1
+    assert run_cli(["show", "--data-dir", str(data_dir), "simple wall"]) == 0
+    assert "  units:       millimetre; m², m³, °, kg\n" in capsys.readouterr().out
 
     out = tmp_path / "exported v2.ifc"
     assert run_cli(["export", "--data-dir", str(data_dir), "simple wall", "2", str(out)]) == 0
