@@ -70,10 +70,11 @@ def foreign_project_warning(conn: Connection, snapshot: Snapshot, source_name: s
     shared = sum(1 for global_id in old_ids if global_id in new_ids)
     if shared >= MIN_SHARED_ELEMENTS * smaller:
         return None
+    verb = "is" if shared == 1 else "are"
     return (
         f"This file has the project id of the model '{current.name}' and became its next version, but only "
-        f"{count_of(shared, 'element')} of its {len(new_ids):,} {'is' if shared == 1 else 'are'} in version {current.number}. If it is another "
-        "project (one template gives many projects the same id), import it again as a new model."
+        f"{count_of(shared, 'element')} of its {len(new_ids):,} {verb} in version {current.number}. If it is "
+        "another project (one template gives many projects the same id), import it again as a new model."
     )
 
 
