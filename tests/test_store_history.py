@@ -157,6 +157,21 @@ def test_resolve_model(store: Store, tmp_path: Path) -> None:
         store.get_version(version.model_id, 7)
 
 
+def test_a_file_name_with_spaces_around_it_names_a_model_that_can_be_found_by_that_name(store, tmp_path):
+    version = save(store, tmp_path, make_snapshot(project_global_id=None, source_name=" Lageplan .ifc"))
+    model = store.resolve_model(" Lageplan ")
+    assert model.id == version.model_id and model.name == "Lageplan"
+    assert store.resolve_model("lageplan").id == version.model_id
+
+
+def test_a_name_matching_several_models_but_in_case_is_refused_not_guessed(store: Store, tmp_path: Path):
+    for name in ("WALL.ifc", "wall.ifc"):  # one model each: forced apart, as the same name joins a model
+        save(store, tmp_path, make_snapshot(project_global_id=None, source_name=name), name=name, new_model=True)
+    assert store.resolve_model("wall").name == "wall"  # the exact name first
+    with pytest.raises(LookupError, match=r"'Wall' could be any of 'WALL' \(#1\), 'wall' \(#2\)"):
+        store.resolve_model("Wall")
+
+
 def test_a_number_that_names_one_model_and_numbers_another_is_refused_not_guessed(store: Store, tmp_path: Path):
     first = save(store, tmp_path, make_snapshot(project_global_id="a" * 22, source_name=""), name="Haus.ifc")
     named_one = save(

@@ -247,7 +247,8 @@ class Store:
             if text.startswith("#") and by_id.isdigit():
                 matches = [m for m in models if m.id == int(by_id)]
             else:
-                matches = [m for m in models if m.name == text]
+                # Names from before they were stripped may start or end with a space.
+                matches = [m for m in models if m.name.strip() == text]
                 numbered = [m for m in models if m.id == int(text)] if text.isdigit() else []
                 if matches and numbered and numbered[0] not in matches:
                     raise LookupError(
@@ -256,9 +257,12 @@ class Store:
                     )
                 matches = matches or numbered
             if not matches:
-                matches = [m for m in models if m.name.casefold() == text.casefold()]
+                matches = [m for m in models if m.name.strip().casefold() == text.casefold()]
         if len(matches) == 1:
             return matches[0]
+        if len(matches) > 1:
+            named = ", ".join(f"{m.name!r} (#{m.id})" for m in matches)
+            raise LookupError(f"{name_or_id!r} could be any of {named}: give the exact name or the #id.")
         known = ", ".join(f"{m.name!r} (id {m.id})" for m in models[:20]) or "none yet"
         raise LookupError(f"No model named or numbered {name_or_id!r}. Known models: {known}.")
 

@@ -142,7 +142,7 @@ def write_version(
     if model_id is None:
         # The file name is what the user recognises: project names are often numbers or
         # exporter placeholders ("0001", "// PROJECT/NUMBER //").
-        name = unique_model_name(conn, Path(source_name).stem or project.name or "Model")
+        name = unique_model_name(conn, Path(source_name).stem.strip() or (project.name or "").strip() or "Model")
         model_id = conn.execute(
             insert(Model).values(name=name, project_global_id=project.global_id, created_at=created)
         ).inserted_primary_key[0]
