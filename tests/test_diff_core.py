@@ -17,7 +17,7 @@ from ifc_desktop.core.diff import (
     effective_psets,
     match_elements,
 )
-from ifc_desktop.core.snapshot import Classification, Element, PropertySet
+from ifc_desktop.core.snapshot import Classification, Element, PropertySet, UnitInfo
 
 STOREY_1, STOREY_2 = "0STOREY1_______________", "0STOREY2_______________"
 IDENTITY_AXES = (1.0, 0.0, 0.0, 0.0, 0.0, 1.0)
@@ -420,3 +420,38 @@ def test_bounded_table_and_complex_values_read_as_their_attributes_without_class
     assert format_value(table) == "DefiningValues=[1; 2], DefinedValues=[x; y]"
     complex_property = {"type": "IfcComplexProperty", "UsageName": "usage", "properties": {"A": True, "B": 2.5}}
     assert format_value(complex_property) == "UsageName=usage, properties=(A=TRUE, B=2.5)"
+
+
+def quantities(**values: float) -> list[PropertySet]:
+    return [PropertySet("PSet_Revit_Dimensions", "pset", "occurrence", values)]
+
+
+def wall_in_mm(**values: float) -> Element:
+    return wall(property_sets=quantities(**values), placement=(1000.0, 2000.0, 0.0, *IDENTITY_AXES), content_hash="mm")
+
+
+MM = UnitInfo("LENGTHUNIT", "millimetre", "mm", 0.001)
+M = UnitInfo("LENGTHUNIT", "metre", "m", 1.0)
+SQUARE_M = UnitInfo("AREAUNIT", "square metre", "m²", 1.0)
+CUBIC_M = UnitInfo("VOLUMEUNIT", "cubic metre", "m³", 1.0)
+
+
+def test_areas_and_volumes_are_compared_in_their_own_units_when_the_units_change() -> None:
+    in_mm = wall_in_mm(Length=4000.0, Area=12e6, Volume=3e9)
+    in_m = wall(property_sets=quantities(Length=4.0, Area=12.0, Volume=3.0), content_hash="m")
+    mm_units = [MM, UnitInfo("AREAUNIT", "square millimetre", "mm²", 1e-6), UnitInfo("VOLUMEUNIT", "", "mm³", 1e-9)]
+    scales = dict(old_length_scale=0.001, new_length_scale=1.0, old_units=mm_units, new_units=[M, SQUARE_M, CUBIC_M])
+    assert diff_elements(model(in_mm), model(in_m), **scales).changes == []
+    assert count_changes(model(in_mm), model(in_m), confirm=True, **scales).as_tuple() == (0, 0, 0)
+
+    bigger = wall(property_sets=quantities(Length=4.0, Area=12.5, Volume=3.0), content_hash="m2")
+    change = diff_elements(model(in_mm), model(bigger), **scales).changes[0]
+    assert [(f.field, f.old, f.new) for f in change.fields] == [("PSet_Revit_Dimensions.Area", 12e6, 12.5)]
+
+
+def test_revit_areas_in_square_metres_stay_equal_when_only_the_length_unit_changes() -> None:
+    # Revit declares millimetres with square and cubic metres.
+    in_mm = wall_in_mm(Length=4000.0, Area=12.0, Volume=3.0)
+    in_m = wall(property_sets=quantities(Length=4.0, Area=12.0, Volume=3.0), content_hash="m")
+    units = dict(old_units=[MM, SQUARE_M, CUBIC_M], new_units=[M, SQUARE_M, CUBIC_M])
+    assert diff_elements(model(in_mm), model(in_m), old_length_scale=0.001, new_length_scale=1.0, **units).changes == []

@@ -196,6 +196,8 @@ def diff_elements(
         length_unit=length_unit,
         old_scale=old_length_scale,
         new_scale=new_length_scale,
+        old_units=old_units,
+        new_units=new_units,
     )
     pairs, removed, added, duplicates = match_elements(old, new)
     labels = _Labels(old, new, storey_names)
@@ -261,6 +263,8 @@ def count_changes(
     angular_tolerance: float = DEFAULT_ANGULAR_TOLERANCE,
     old_length_scale: float = 1.0,
     new_length_scale: float = 1.0,
+    old_units: Iterable[UnitInfo] = (),
+    new_units: Iterable[UnitInfo] = (),
     confirm: bool = False,
 ) -> ChangeCounts:
     """Added / removed / changed counts from content hashes, storeys and placements.
@@ -279,6 +283,8 @@ def count_changes(
         length_unit="",
         old_scale=old_length_scale,
         new_scale=new_length_scale,
+        old_units=old_units,
+        new_units=new_units,
     )
     pairs, removed, added, _ = match_elements(old, new)
     labels = _Labels(old, new, None)
@@ -436,6 +442,8 @@ class _Comparer:
         length_unit: str,
         old_scale: float,
         new_scale: float,
+        old_units: Iterable[UnitInfo] = (),
+        new_units: Iterable[UnitInfo] = (),
     ):
         self.old_scale = float(old_scale or 1.0)
         self.new_scale = float(new_scale or 1.0)
@@ -445,8 +453,9 @@ class _Comparer:
         self.angular_tolerance = angular_tolerance
         # Two unit vectors are within the angle when their dot product is at least this.
         self._min_dot = math.cos(angular_tolerance)
-        self.unit_ratio = self.old_scale / self.new_scale  # old value × ratio = new value
-        self.same_unit = noise_equal_number(self.old_scale, self.new_scale)
+        # Old value × factor = new value, by dimension; only the factors of units that changed.
+        factors = unit_factors(self.old_scale, self.new_scale, old_units, new_units)
+        self.unit_factors = {d: f for d, f in factors.items() if not noise_equal_number(f, 1.0)}
 
     # -- per element
 
@@ -517,20 +526,21 @@ class _Comparer:
                     fields.append(FieldChange(key, old_props[prop], None, category, REMOVED))
                 elif prop not in old_props:
                     fields.append(FieldChange(key, None, new_props[prop], category, ADDED))
-                elif not self.values_equal(old_props[prop], new_props[prop]):
+                elif not self.values_equal(old_props[prop], new_props[prop], prop):
                     fields.append(FieldChange(key, old_props[prop], new_props[prop], category))
 
     # -- values
 
-    def values_equal(self, a: Any, b: Any) -> bool:
+    def values_equal(self, a: Any, b: Any, name: str = "") -> bool:
+        """Equal, or equal once converted to the newer version's units (an area or volume by
+        its name, any other number as a length)."""
         kind = type(a)
         if kind is type(b) and kind is not list and kind is not dict and a == b:
             return True  # the common case; containers go below, where True and 1 differ
         if _noise_equal(a, b):
             return True
-        if not self.same_unit:
-            return _noise_equal(_scaled(a, self.unit_ratio), b)
-        return False
+        factor = self.unit_factors.get(dimension_of(name)) if self.unit_factors else None
+        return factor is not None and _noise_equal(_scaled(a, factor), b)
 
     # -- placement
 
@@ -697,14 +707,11 @@ class _QuantityScales:
         new_units: Iterable[UnitInfo],
         length_unit: str,
     ):
-        old_units, new_units = list(old_units), list(new_units)
-        self.factor: dict[str, float] = {}
+        new_units = list(new_units)
+        self.factor = unit_factors(old_scale, new_scale, old_units, new_units)
         self.label: dict[str, str] = {}
         for dimension, power in ((LENGTH, 1), (AREA, 2), (VOLUME, 3)):
             unit_type = _UNIT_TYPE[dimension]
-            old_si = _unit_scale(old_units, unit_type) or (old_scale or 1.0) ** power
-            new_si = _unit_scale(new_units, unit_type) or (new_scale or 1.0) ** power
-            self.factor[dimension] = old_si / new_si
             symbol = _LENGTH_SYMBOLS.get(length_unit.lower(), length_unit)
             self.label[dimension] = _unit_label(new_units, unit_type) or (symbol + ("", "", "²", "³")[power])
 
@@ -845,6 +852,35 @@ def _scaled(value: Any, factor: float) -> Any:
     if kind is dict:
         return {k: _scaled(v, factor) for k, v in value.items()}
     return value
+
+
+def unit_factors(
+    old_length_scale: float, new_length_scale: float, old_units: Iterable[UnitInfo], new_units: Iterable[UnitInfo]
+) -> dict[str, float]:
+    """Old value × factor = the value in the newer version's unit, for lengths, areas and volumes.
+
+    Areas and volumes use the declared area and volume units (Revit declares millimetres
+    with square and cubic metres), else the square and cube of the length unit.
+    """
+    old_units, new_units = list(old_units), list(new_units)
+    factors = {}
+    for dimension, power in ((LENGTH, 1), (AREA, 2), (VOLUME, 3)):
+        unit_type = _UNIT_TYPE[dimension]
+        old_si = _unit_scale(old_units, unit_type) or (old_length_scale or 1.0) ** power
+        new_si = _unit_scale(new_units, unit_type) or (new_length_scale or 1.0) ** power
+        factors[dimension] = old_si / new_si
+    return factors
+
+
+def dimension_of(name: str) -> str:
+    """The dimension of a numeric property, by its name: areas and volumes are named so
+    ("NetSideArea", "Fläche", "Volume"); any other number is compared as a length."""
+    folded = name.casefold()
+    if any(word in folded for word in ("volume", "volumen", "rauminhalt")):
+        return VOLUME
+    if any(word in folded for word in ("area", "fläche", "flaeche", "surface")):
+        return AREA
+    return LENGTH
 
 
 def _unit_scale(units: list[UnitInfo], unit_type: str) -> float | None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ifc_desktop.core.diff import DiffResult, count_changes, diff_elements
-from ifc_desktop.core.diff_result import ATTRIBUTE, FieldChange
+from ifc_desktop.core.diff import DiffResult, count_changes, diff_elements, unit_factors
+from ifc_desktop.core.diff_result import ATTRIBUTE, FieldChange, noise_equal_number
 from ifc_desktop.core.gcpause import gc_paused
 
 if TYPE_CHECKING:
@@ -115,7 +115,8 @@ def _counts(
 ) -> tuple[int, int, int]:
     if previous is None:
         return (len(elements(version)), 0, 0)
-    same_unit = previous.length_scale == version.length_scale
+    factors = unit_factors(previous.length_scale, version.length_scale, previous.units, version.units)
+    same_unit = all(noise_equal_number(factor, 1.0) for factor in factors.values())
     if same_unit:
         old, new = elements(previous), elements(version)
     else:
@@ -127,6 +128,8 @@ def _counts(
             new,
             old_length_scale=previous.length_scale,
             new_length_scale=version.length_scale,
+            old_units=previous.units,
+            new_units=version.units,
             confirm=not same_unit,
         ).as_tuple()
     finally:
