@@ -148,9 +148,9 @@ def test_spatial_tree(store: Store, tmp_path: Path) -> None:
     for element in snapshot.elements:
         if element.container_global_id:
             held[element.container_global_id] = held.get(element.container_global_id, 0) + 1
-    counts = store.count_by_container(version.id)
+    counts = store.count_by_tree_node(version.id)
     assert counts == held and counts[gid("zone", 1)] == 1
-    assert counts == {c: store.count_elements(version.id, container_global_id=c) for c in counts}
+    assert counts == {c: store.count_elements(version.id, tree_node=c) for c in counts}
 
 
 def test_element_filters_and_search(store: Store, tmp_path: Path) -> None:
@@ -164,7 +164,7 @@ def test_element_filters_and_search(store: Store, tmp_path: Path) -> None:
 
     assert len(store.elements(vid)) == 17 == store.count_elements(vid)
     assert names(ifc_class="IfcWall", offset=2, limit=3) == ["Wand 2", "Wand 3", "Wand 4"]
-    assert len(store.elements(vid, container_global_id=gid("sto", 1))) == 6
+    assert len(store.elements(vid, tree_node=gid("sto", 1))) == 6
     assert names(search="wand 1") == ["Wand 1", "Wand 10", "Wand 11"]  # name, case-insensitive
     assert names(search=gid("wall", 7)) == ["Wand 7"]  # GlobalId
     assert names(search="IfcDoor") == ["Tür «Eingang» 門"]  # class
@@ -174,7 +174,7 @@ def test_element_filters_and_search(store: Store, tmp_path: Path) -> None:
     assert names(search="名前") == ["Tür «Eingang» 門"]  # non-ASCII property name
     assert names(search="門") == ["Tür «Eingang» 門"]
     assert names(search="Wand", ifc_class="IfcDoor") == []
-    assert store.count_elements(vid, search="F90", container_global_id=gid("sto", 0)) == 6
+    assert store.count_elements(vid, search="F90", tree_node=gid("sto", 0)) == 6
     # LIKE wildcards in the search text are taken literally.
     assert names(search="%") == [] and names(search="W_05") == []
     assert names(search="nothing like this") == []
@@ -233,3 +233,30 @@ def test_the_stores_json_encoder_writes_what_the_standard_encoder_writes(sort_ke
     for value in values:
         expected = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys)
         assert encode(value) == expected
+
+
+def test_every_element_of_a_real_model_hangs_somewhere_in_the_spatial_tree(tmp_path: Path) -> None:
+    from ifc_desktop.jobs.task import ImportRequest, run_import
+    from ifc_desktop.store.elements import NOT_PLACED, SPATIAL_CLASSES
+
+    from .conftest import sample
+
+    data_dir = tmp_path / "data"
+    Store.open(data_dir).close()
+    outcome = run_import(
+        ImportRequest(job_id=None, path=str(sample("ifc4_archicad20_fzk_haus.ifc")), data_dir=str(data_dir))
+    )
+    with Store.open(data_dir) as store:
+        everything = store.elements(outcome.version_id)
+        counts = store.count_by_tree_node(outcome.version_id)
+        listed = {row.id for node in counts for row in store.elements(outcome.version_id, tree_node=node)}
+        nodes = {row.global_id for row in store.spatial_tree(outcome.version_id)}
+    by_id = {row.id: row for row in everything}
+    structure = {row.id for row in everything if row.ifc_class in SPATIAL_CLASSES and not row.container_global_id}
+    assert listed | structure == set(by_id) and not listed & structure
+    assert set(counts) - {NOT_PLACED} <= nodes
+    # Openings are in no container: they hang below the storey of the wall they cut.
+    openings = [row for row in everything if row.ifc_class == "IfcOpeningElement"]
+    assert openings and all(row.container_global_id is None for row in openings)
+    assert {row.storey_global_id for row in openings} <= nodes
+    assert sum(counts.values()) == len(listed)

@@ -153,8 +153,7 @@ def test_element_views_show_the_counts_the_engine_stored(qtbot, make_window):
         by_class = store.count_by_class(model.current_version_id)
         spatial = store.spatial_tree(model.current_version_id)
         contained = {
-            row.global_id: store.count_elements(model.current_version_id, container_global_id=row.global_id)
-            for row in spatial
+            row.global_id: store.count_elements(model.current_version_id, tree_node=row.global_id) for row in spatial
         }
 
     panel.set_mode(MODE_CLASSES)

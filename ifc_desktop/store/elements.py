@@ -70,10 +70,24 @@ def spatial_tree(conn: Connection, version_id: int) -> list[ElementRow]:
     return [ElementRow(*r) for r in rows]
 
 
-def count_by_container(conn: Connection, version_id: int) -> dict[str, int]:
+# Where an element hangs in the spatial tree: its container; else, for an element that is
+# in no container (an opening, a door in it, a part of an aggregate), its storey; else the
+# NOT_PLACED node. Spatial elements and containers without a container of their own are
+# the tree's own nodes (see ``spatial_tree``).
+NOT_PLACED = ""
+_SPATIAL_LIST = ", ".join(f"'{name}'" for name in sorted(SPATIAL_CLASSES))
+_TREE_NODE = (
+    f"COALESCE(e.container_global_id, CASE WHEN e.ifc_class NOT IN ({_SPATIAL_LIST}) AND NOT EXISTS ("
+    "SELECT 1 FROM elements c WHERE c.version_id = e.version_id AND c.container_global_id = e.global_id"
+    f") THEN COALESCE(e.storey_global_id, '{NOT_PLACED}') END)"
+)
+
+
+def count_by_tree_node(conn: Connection, version_id: int) -> dict[str, int]:
+    """How many elements hang directly below each node of the spatial tree (see ``_TREE_NODE``)."""
     sql = (
-        "SELECT container_global_id, count(*) FROM elements "
-        "WHERE version_id = ? AND container_global_id IS NOT NULL GROUP BY container_global_id"
+        f"SELECT {_TREE_NODE} AS node, count(*) FROM elements e "
+        "WHERE e.version_id = ? GROUP BY node HAVING node IS NOT NULL"
     )
     return dict(conn.exec_driver_sql(sql, (version_id,)).all())
 
@@ -84,11 +98,11 @@ def element_rows(
     *,
     search: str | None,
     ifc_class: str | None,
-    container_global_id: str | None,
+    tree_node: str | None,
     offset: int,
     limit: int | None,
 ) -> list[ElementRow]:
-    where, params = element_filter(conn, version_id, search, ifc_class, container_global_id)
+    where, params = element_filter(conn, version_id, search, ifc_class, tree_node)
     sql = f"SELECT {_ROW_SELECT} FROM elements e WHERE {where} ORDER BY e.id LIMIT ? OFFSET ?"
     rows = conn.exec_driver_sql(sql, (*params, -1 if limit is None else limit, offset))
     return [ElementRow(*r) for r in rows]
@@ -100,9 +114,9 @@ def count_elements(
     *,
     search: str | None,
     ifc_class: str | None,
-    container_global_id: str | None,
+    tree_node: str | None,
 ) -> int:
-    where, params = element_filter(conn, version_id, search, ifc_class, container_global_id)
+    where, params = element_filter(conn, version_id, search, ifc_class, tree_node)
     return conn.exec_driver_sql(f"SELECT count(*) FROM elements e WHERE {where}", params).scalar()
 
 
@@ -111,9 +125,10 @@ def element_filter(
     version_id: int,
     search: str | None,
     ifc_class: str | None,
-    container_global_id: str | None,
+    tree_node: str | None,
 ) -> tuple[str, tuple[Any, ...]]:
-    """WHERE clause over ``elements e`` and its parameters."""
+    """WHERE clause over ``elements e`` and its parameters; ``tree_node``: the elements
+    directly below that node of the spatial tree (a GlobalId, or ``NOT_PLACED``)."""
     clauses = ["e.version_id = ?"]
     params: list[Any] = [version_id]
     if search:
@@ -144,9 +159,9 @@ def element_filter(
     if ifc_class is not None:
         clauses.append("e.ifc_class = ?")
         params.append(ifc_class)
-    if container_global_id is not None:
-        clauses.append("e.container_global_id = ?")
-        params.append(container_global_id)
+    if tree_node is not None:
+        clauses.append(f"{_TREE_NODE} = ?")
+        params.append(tree_node)
     return " AND ".join(clauses), tuple(params)
 
 

@@ -311,10 +311,12 @@ class Store:
         with self.read() as conn:
             return elements.spatial_tree(conn, version_id)
 
-    def count_by_container(self, version_id: int) -> dict[str, int]:
-        """How many elements each spatial container directly holds, by its GlobalId (one grouped query)."""
+    def count_by_tree_node(self, version_id: int) -> dict[str, int]:
+        """How many elements hang directly below each node of the spatial tree, by its GlobalId
+        (one grouped query): those it contains, and those on a storey that no container holds
+        (openings, their doors and windows); ``elements.NOT_PLACED`` counts the elements on no storey."""
         with self.read() as conn:
-            return elements.count_by_container(conn, version_id)
+            return elements.count_by_tree_node(conn, version_id)
 
     def elements(
         self,
@@ -322,11 +324,11 @@ class Store:
         *,
         search: str | None = None,
         ifc_class: str | None = None,
-        container_global_id: str | None = None,
+        tree_node: str | None = None,
         offset: int = 0,
         limit: int | None = None,
     ) -> list[ElementRow]:
-        """Elements of a version in file order, filtered and paged.
+        """Elements of a version in file order, filtered and paged; ``tree_node`` as in ``count_by_tree_node``.
 
         ``search`` (case-insensitive for ASCII) matches name, GlobalId, class, tag, object
         type, type name, long name, and the names and values of the element's property sets.
@@ -337,7 +339,7 @@ class Store:
                 version_id,
                 search=search,
                 ifc_class=ifc_class,
-                container_global_id=container_global_id,
+                tree_node=tree_node,
                 offset=offset,
                 limit=limit,
             )
@@ -348,13 +350,11 @@ class Store:
         *,
         search: str | None = None,
         ifc_class: str | None = None,
-        container_global_id: str | None = None,
+        tree_node: str | None = None,
     ) -> int:
         """How many elements ``elements`` would return without offset and limit."""
         with self.read() as conn:
-            return elements.count_elements(
-                conn, version_id, search=search, ifc_class=ifc_class, container_global_id=container_global_id
-            )
+            return elements.count_elements(conn, version_id, search=search, ifc_class=ifc_class, tree_node=tree_node)
 
     def element_detail(self, element_id: int) -> snap.Element:
         """One element with its property sets (each marked occurrence or type)."""

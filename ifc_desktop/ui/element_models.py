@@ -2,7 +2,9 @@
 
 Three shapes share one model class:
 
-- spatial: project > site > building > storey (> space) > contained elements,
+- spatial: project > site > building > storey (> space) > contained elements; an element
+  in no container (an opening, a door in it) below its storey, one on no storey in a
+  last group,
 - by class: one node per IFC class with its count > elements,
 - search: a flat list of matches.
 
@@ -21,11 +23,13 @@ from typing import Any
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 
+from ..store.elements import NOT_PLACED
 from . import theme
 from .executor import SerialExecutor
 from .formatting import format_count
 
 PAGE_SIZE = 500
+NOT_PLACED_LABEL = "(not in the spatial structure)"  # elements in no container and on no storey
 
 ElementRowRole = Qt.ItemDataRole.UserRole + 1  # the store's ElementRow (None for group nodes)
 NodeKindRole = Qt.ItemDataRole.UserRole + 2
@@ -92,7 +96,7 @@ class ElementTreeModel(QAbstractItemModel):
         version_id = self.version_id
 
         def query(store) -> tuple[list[Any], dict[str, int]]:
-            return store.spatial_tree(version_id), store.count_by_container(version_id)
+            return store.spatial_tree(version_id), store.count_by_tree_node(version_id)
 
         self._submit(query, lambda result: self._build_spatial(result[0], result[1], project_name))
 
@@ -119,7 +123,7 @@ class ElementTreeModel(QAbstractItemModel):
                 element_label(row),
                 row=row,
                 count=contained.get(row.global_id) or None,
-                query={"container_global_id": row.global_id},
+                query={"tree_node": row.global_id},
                 exhausted=not contained.get(row.global_id),
             )
         for row in spatial:
@@ -129,6 +133,16 @@ class ElementTreeModel(QAbstractItemModel):
                 parent = project
             node.parent = parent
             parent.children.append(node)
+        if contained.get(NOT_PLACED):
+            project.children.append(
+                Node(
+                    KIND_SPATIAL,
+                    NOT_PLACED_LABEL,
+                    parent=project,
+                    count=contained[NOT_PLACED],
+                    query={"tree_node": NOT_PLACED},
+                )
+            )
         self.endResetModel()
 
     def _build_classes(self, counts: dict[str, int]) -> None:
@@ -294,7 +308,7 @@ class ElementTreeModel(QAbstractItemModel):
         if node.kind == KIND_CLASS:
             return "classes"
         if node.kind == KIND_SPATIAL:
-            return SPATIAL_ICONS.get(node.row.ifc_class, "storey")
+            return SPATIAL_ICONS.get(node.row.ifc_class, "storey") if node.row is not None else "element"
         return "element"
 
     def _node(self, index: QModelIndex | QPersistentModelIndex) -> Node:
