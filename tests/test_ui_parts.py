@@ -267,3 +267,24 @@ def test_fixed_columns_give_way_in_a_narrow_table_until_the_user_sizes_them(qtbo
     table.resize(500, 200)
     qtbot.wait(50)
     assert shares.sized_by_user and header.sectionSize(1) == 90
+
+
+def test_panes_of_a_tab_never_opened_keep_their_saved_sizes(qtbot, make_window, data_dir):
+    from ifc_desktop.ui.settings import AppSettings
+
+    window = make_window(launch=[str(sample("ifc2x3_revit2021_simple_wall.ifc"))])
+    qtbot.waitUntil(lambda: len(window.model_list.models()) == 1, timeout=60_000)
+    window.show_tab(0)
+    qtbot.waitUntil(lambda: window.splitter.isVisible())
+    window.shutdown()
+    window.close()
+    # Never laid out, the Elements and History panes had no sizes worth keeping.
+    saved = AppSettings(data_dir)
+    assert saved.window_state("elements_splitter") is None and saved.window_state("history_splitter") is None
+
+    again = make_window(workers=None)
+    again.show_tab(1)
+    qtbot.waitUntil(lambda: again.elements_panel.splitter.isVisible())
+    again.shutdown()
+    again.close()
+    assert AppSettings(data_dir).window_state("elements_splitter") is not None

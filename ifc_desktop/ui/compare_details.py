@@ -43,7 +43,7 @@ from ..core.snapshot import KIND_QTO, Element
 from . import theme
 from .compare_models import KIND_LABELS
 from .element_details import attribute_rows, details_pages, section_item
-from .widgets import ColumnShares
+from .widgets import ColumnShares, WrappingLabel, isolated
 
 SECTION_TITLES = {
     ATTRIBUTE: "Attributes",
@@ -92,15 +92,11 @@ class ChangeDetailsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.change: ElementChange | None = None
-        self.title = QLabel("", objectName="detailsTitle")
-        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.title.setWordWrap(True)
+        self.title = WrappingLabel("detailsTitle")
         self.badge = QLabel("", objectName="badge")
-        self.subtitle = QLabel("", objectName="secondary")
+        self.subtitle = WrappingLabel("secondary")
         self.subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.subtitle.setWordWrap(True)
-        self.duplicate_note = QLabel("", objectName="secondary")
-        self.duplicate_note.setWordWrap(True)
+        self.duplicate_note = WrappingLabel("secondary")
         self.duplicate_note.hide()
 
         self.tree = QTreeWidget()
@@ -158,12 +154,12 @@ class ChangeDetailsPanel(QWidget):
     def show_change(self, change: ElementChange, old_label: str = "Before", new_label: str = "After") -> None:
         self.change = change
         self.tree.clear()
-        self.title.setText(change.name or f"{change.ifc_class} (unnamed)")
+        self.title.set_wrapped_text(change.name or f"{change.ifc_class} (unnamed)")
         self.badge.setText(KIND_LABELS[change.kind])
         self.badge.setProperty("kind", change.kind)
         self.badge.style().unpolish(self.badge)
         self.badge.style().polish(self.badge)
-        self.subtitle.setText(f"{change.ifc_class}  ·  {change.storey}  ·  {change.global_id}")
+        self.subtitle.setText(f"{change.ifc_class}  ·  {isolated(change.storey)}  ·  {change.global_id}")
         self.duplicate_note.setVisible(change.duplicate)
         if change.duplicate:
             self.duplicate_note.setText(

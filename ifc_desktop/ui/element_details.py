@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from ..core.diff_result import format_value
 from ..core.wording import count_of
 from . import theme
+from .widgets import WrappingLabel
 
 FROM_TYPE = "(from type)"
 
@@ -79,10 +80,8 @@ def section_item(tree: QTreeWidget, title: str, font: QFont) -> QTreeWidgetItem:
 class ElementDetailsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.title = QLabel("", objectName="detailsTitle")
-        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.title.setWordWrap(True)
-        self.subtitle = QLabel("", objectName="secondary")
+        self.title = WrappingLabel("detailsTitle")
+        self.subtitle = WrappingLabel("secondary")
         self.subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.tree = QTreeWidget()
@@ -131,7 +130,7 @@ class ElementDetailsPanel(QWidget):
         """Fill the panel from a ``core.snapshot.Element``."""
         self.element = element
         self.tree.clear()
-        self.title.setText(element.name or element.long_name or f"{element.ifc_class} (unnamed)")
+        self.title.set_wrapped_text(element.name or element.long_name or f"{element.ifc_class} (unnamed)")
         predefined = f" · {element.predefined_type}" if element.predefined_type else ""
         self.subtitle.setText(f"{element.ifc_class}{predefined}    {element.global_id}")
 

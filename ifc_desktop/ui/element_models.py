@@ -27,6 +27,7 @@ from ..store.elements import NOT_PLACED
 from . import theme
 from .executor import SerialExecutor
 from .formatting import format_count
+from .widgets import isolated
 
 PAGE_SIZE = 500
 NOT_PLACED_LABEL = "(not in the spatial structure)"  # elements in no container and on no storey
@@ -245,7 +246,7 @@ class ElementTreeModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if col == 0:
                 if node.count is not None and node.kind in (KIND_CLASS, KIND_SPATIAL):
-                    return f"{node.label}  ({format_count(node.count)})"
+                    return f"{isolated(node.label)}  ({format_count(node.count)})"
                 return node.label
             if col == 1:
                 if node.row is not None:

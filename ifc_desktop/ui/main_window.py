@@ -52,7 +52,7 @@ from .job_model import JobTableModel, state_name
 from .jobs_panel import JobsPanel
 from .models_panel import ModelListModel, ModelsPanel
 from .settings import AppSettings
-from .widgets import DropOverlay, EmptyState, NoticeBar
+from .widgets import DropOverlay, EmptyState, NoticeBar, ShownOnce
 
 if TYPE_CHECKING:
     from ..store.records import ModelInfo
@@ -889,10 +889,12 @@ class MainWindow(QMainWindow):
         state = self.settings.window_state("state")
         if state is not None:
             self.restoreState(state)
+        self._shown_splitters = {}
         for key, splitter in self._splitters().items():
             value = self.settings.window_state(key)
             if value is not None:
                 splitter.restoreState(value)
+            self._shown_splitters[key] = ShownOnce(splitter)
         tab = self.settings.value("window/tab", "0")
         if tab.isdigit() and int(tab) < self.tabs.count():
             self.tabs.setCurrentIndex(int(tab))
@@ -901,7 +903,8 @@ class MainWindow(QMainWindow):
         self.settings.set_window_state("geometry", self.saveGeometry())
         self.settings.set_window_state("state", self.saveState())
         for key, splitter in self._splitters().items():
-            self.settings.set_window_state(key, splitter.saveState())
+            if self._shown_splitters[key].shown:  # else the saved sizes (or the defaults) stand
+                self.settings.set_window_state(key, splitter.saveState())
         self.settings.set_value("window/tab", str(self.tabs.currentIndex()))
         self.settings.sync()
 

@@ -22,6 +22,10 @@ from PySide6.QtWidgets import (
 
 from . import theme
 
+ZERO_WIDTH_SPACE = "\u200b"
+_BREAK_AFTER = frozenset("_:/\\-.,;)]}|")
+LONGEST_UNBROKEN = 24  # characters between break opportunities in a wrapped title
+
 
 class DropOverlay(QWidget):
     """A translucent hint over the window while files are dragged over it."""
@@ -180,6 +184,68 @@ class EmptyState(QWidget):
         layout.addSpacing(16)
         layout.addWidget(hint)
         layout.addStretch(4)
+
+
+class WrappingLabel(QLabel):
+    """A word-wrapped label that never widens its pane: names without spaces
+    ("Basic_Wall:Interior_-_Partition_(92mm_Stud):1234567") wrap after their separators,
+    or anywhere when they have none, instead of setting the pane's minimum width."""
+
+    def __init__(self, object_name: str = "", parent: QWidget | None = None):
+        super().__init__(parent, objectName=object_name)
+        self.setWordWrap(True)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.full_text = ""
+
+    def set_wrapped_text(self, text: str) -> None:
+        """Show ``text``; ``full_text`` keeps it without the invisible break opportunities."""
+        self.full_text = text
+        self.setText(breakable(text))
+        self.setToolTip(text if len(text) > 60 else "")
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, super().minimumSizeHint().height())
+
+
+def breakable(text: str) -> str:
+    """``text`` with zero-width spaces where a line may break: after separators, and inside
+    runs of more than LONGEST_UNBROKEN characters with no space or separator."""
+    out: list[str] = []
+    run = 0
+    for char in text:
+        out.append(char)
+        if char.isspace():
+            run = 0
+        elif char in _BREAK_AFTER:
+            out.append(ZERO_WIDTH_SPACE)
+            run = 0
+        else:
+            run += 1
+            if run >= LONGEST_UNBROKEN:
+                out.append(ZERO_WIDTH_SPACE)
+                run = 0
+    return "".join(out)
+
+
+class ShownOnce(QObject):
+    """Remembers whether a widget has been shown: the sizes of a splitter on a tab never
+    opened are those of a widget never laid out, and are not worth keeping."""
+
+    def __init__(self, widget: QWidget):
+        super().__init__(widget)
+        self.shown = widget.isVisible()
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Show:
+            self.shown = True
+        return False
+
+
+def isolated(text: str) -> str:
+    """``text`` as a unit of its own direction: an Arabic or Hebrew name does not pull the
+    numbers and ids written after it into its right-to-left run."""
+    return f"\u2068{text}\u2069"
 
 
 def flat_button(icon_name: str, text: str, tip: str) -> QToolButton:
