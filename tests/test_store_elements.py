@@ -173,6 +173,11 @@ def test_element_filters_and_search(store: Store, tmp_path: Path) -> None:
     assert names(search="T30") == ["Tür «Eingang» 門"]
     assert names(search="名前") == ["Tür «Eingang» 門"]  # non-ASCII property name
     assert names(search="門") == ["Tür «Eingang» 門"]
+    # Letters beyond ASCII match in any case, in names and in property names and values.
+    assert names(search="TÜR «EINGANG»") == ["Tür «Eingang» 門"]
+    assert names(search="TEXT MIT üMLAUT") == ["Tür «Eingang» 門"]
+    assert names(search="ANFÜHRUNG") == ["Tür «Eingang» 門"]
+    assert store.count_elements(vid, search="tür", tree_node=gid("sto", 0)) == 1
     assert names(search="Wand", ifc_class="IfcDoor") == []
     assert store.count_elements(vid, search="F90", tree_node=gid("sto", 0)) == 6
     # LIKE wildcards in the search text are taken literally.

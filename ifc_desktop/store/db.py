@@ -82,6 +82,8 @@ def create_store_engine(db_path: Path, *, busy_timeout: float = 60.0, checkpoint
         # Autocommit at the driver level: transactions are begun explicitly below,
         # which is the SQLAlchemy-documented way to control SQLite's BEGIN.
         dbapi_connection.isolation_level = None
+        # SQL's LIKE ignores the case of ASCII letters only; searches for other letters use this.
+        dbapi_connection.create_function("casefold", 1, _casefold, deterministic=True)
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
@@ -104,6 +106,10 @@ def create_store_engine(db_path: Path, *, busy_timeout: float = 60.0, checkpoint
             conn.exec_driver_sql("BEGIN")
 
     return engine
+
+
+def _casefold(value: object) -> str | None:
+    return value.casefold() if isinstance(value, str) else None
 
 
 @contextmanager

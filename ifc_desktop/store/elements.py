@@ -132,15 +132,20 @@ def element_filter(
     clauses = ["e.version_id = ?"]
     params: list[Any] = [version_id]
     if search:
-        pattern = like_pattern(search)
-        matches = [f"e.{column} LIKE ? ESCAPE '\\'" for column in SEARCH_COLUMNS]
-        params += [pattern] * len(SEARCH_COLUMNS)
+        if search.isascii():
+            # LIKE ignores the case of ASCII letters, and is fast.
+            test, needle = "{} LIKE ? ESCAPE '\\'", like_pattern(search)
+        else:
+            # "étage" finds "Étage": both sides case-folded (a Python function, so only when needed).
+            test, needle = "instr(casefold({}), ?) > 0", search.casefold()
+        matches = [test.format(f"e.{column}") for column in SEARCH_COLUMNS]
+        params += [needle] * len(SEARCH_COLUMNS)
         # Property sets are shared between versions: find the matching ones first (one
         # scan of their JSON text), then the elements that refer to them.
         hits = (
             conn.exec_driver_sql(
-                "SELECT id FROM property_sets WHERE properties LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\'",
-                (pattern, pattern),
+                f"SELECT id FROM property_sets WHERE {test.format('properties')} OR {test.format('name')}",
+                (needle, needle),
             )
             .scalars()
             .all()

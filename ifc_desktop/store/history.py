@@ -330,7 +330,7 @@ class Store:
     ) -> list[ElementRow]:
         """Elements of a version in file order, filtered and paged; ``tree_node`` as in ``count_by_tree_node``.
 
-        ``search`` (case-insensitive for ASCII) matches name, GlobalId, class, tag, object
+        ``search`` (case-insensitive) matches name, GlobalId, class, tag, object
         type, type name, long name, and the names and values of the element's property sets.
         """
         with self.read() as conn:
