@@ -200,33 +200,39 @@ def test_job_rows_say_what_an_import_made_and_give_failures_without_the_file_nam
     model = JobTableModel()
     warned = ["Read as IFC4X3_ADD2.", "22 values could not be read."]
     model.upsert(JobInfo(id=1, path="/m/a.ifc", state=JobState.SUCCESS, warnings=warned))
-    model.upsert(JobInfo(id=2, path="/m/b.ifc", state=JobState.SUCCESS, reused=True))
+    model.upsert(JobInfo(id=2, path="/m/b.ifc", state=JobState.SUCCESS, reused=True, version_number=3))
     model.upsert(JobInfo(id=3, path="/m/c.ifc", state=JobState.SUCCESS))
     message = "'d.ifc' uses the pre-release schema IFC4X3_RC2, which is not supported."
     model.upsert(JobInfo(id=4, path="/m/d.ifc", state=JobState.FAILURE, error_message=message))
+    model.upsert(JobInfo(id=5, path="/m/e.ifc", state=JobState.SUCCESS, reused=True))  # from before numbers were kept
     assert model.index(0, COL_STAGE).data() == "Imported, 2 warnings"
     assert model.index(0, COL_STAGE).data(Qt.ItemDataRole.ToolTipRole) == "\n".join(warned)
-    assert model.index(1, COL_STAGE).data() == "Already stored: no new version"
+    assert model.index(1, COL_STAGE).data() == "Already stored as version 3"
+    assert model.index(4, COL_STAGE).data() == "Already stored: no new version"
     assert model.index(2, COL_STAGE).data() == "Imported"
     assert model.index(3, COL_STAGE).data() == "Uses the pre-release schema IFC4X3_RC2, which is not supported."
     assert model.index(3, COL_STAGE).data(Qt.ItemDataRole.ToolTipRole) == message
 
 
-def test_job_details_list_the_warnings_and_keep_the_traceback_one_click_away(qapp):
+def test_job_details_list_the_warnings_and_keep_the_traceback_one_click_away(qtbot):
     from ifc_desktop.jobs.info import JobInfo, JobState
     from ifc_desktop.ui.job_details import JobDetailsDialog
 
     warned = JobInfo(id=1, path="/m/a.ifc", state=JobState.SUCCESS, warnings=["Read as IFC4X3_ADD2."])
     dialog = JobDetailsDialog(warned, "Haus")
+    qtbot.addWidget(dialog)  # closed and deleted after the test, whatever its outcome
     assert "Read as IFC4X3_ADD2." in dialog.message.text()
     assert "Warning: Read as IFC4X3_ADD2." in dialog.details_text()
     assert dialog.technical_toggle.isHidden() and dialog.technical.isHidden()
 
-    reused = JobInfo(id=3, path="/m/a.ifc", state=JobState.SUCCESS, reused=True, model_id=1, version_id=7)
+    reused = JobInfo(
+        id=3, path="/m/a.ifc", state=JobState.SUCCESS, reused=True, model_id=1, version_id=7, version_number=2
+    )
     dialog.set_job(reused, "Haus", current_version_id=7)
-    assert "identical to a version of Haus, so no new version" in dialog.message.text()
+    assert "content is version 2 of Haus, so no new version" in dialog.message.text()
     dialog.set_job(reused, "Haus", current_version_id=8)
-    assert "not the current one" in dialog.message.text() and "Make current" in dialog.message.text()
+    said = dialog.message.text()
+    assert "version 2 of Haus, which is not the current one" in said and "Make current" in said
 
     failed = JobInfo(id=2, path="/m/b.ifc", state=JobState.FAILURE, error_message="Empty.", error_details="Traceback")
     dialog.set_job(failed)

@@ -52,6 +52,7 @@ class JobInfo:
     worker_pid: int | None = None
     model_id: int | None = None
     version_id: int | None = None
+    version_number: int | None = None  # of version_id, within its model
     updated_at: datetime = field(default_factory=utcnow)
     warnings: list[str] = field(default_factory=list)  # what a finished import warned about
     reused: bool = False  # finished without a new version: the bytes were already one

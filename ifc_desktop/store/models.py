@@ -267,6 +267,7 @@ class Job(Base):
     worker_pid: Mapped[int | None] = mapped_column(Integer)
     model_id: Mapped[int | None] = mapped_column(ForeignKey("models.id", ondelete="SET NULL"))
     version_id: Mapped[int | None] = mapped_column(ForeignKey("versions.id", ondelete="SET NULL"))
+    version_number: Mapped[int | None] = mapped_column(Integer)  # of version_id, within its model
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # What a finished import said: its warnings, and whether the bytes were already a version.
     warnings: Mapped[Any] = mapped_column(Json(), nullable=True)  # [str, ...]

@@ -105,14 +105,15 @@ class JobDetailsDialog(QDialog):
             text = job.error_message or "The import failed."
         elif state == "SUCCESS" and job.reused:
             where = f" of {model_name}" if model_name else ""
+            version = f"version {job.version_number}" if getattr(job, "version_number", None) else "a version"
             if current_version_id is not None and job.version_id not in (None, current_version_id):
                 text = (
-                    f"Already stored: the file is identical to a version{where} that is not the current one, "
-                    "so no new version was made. To work with that version again, select it in the history "
+                    f"Already stored: the file's content is {version}{where}, which is not the current one, "
+                    "so no new version was made. To work with it again, select it in the history "
                     "and choose Make current."
                 )
             else:
-                text = f"Already stored: the file is identical to a version{where}, so no new version was made."
+                text = f"Already stored: the file's content is {version}{where}, so no new version was made."
         elif state == "SUCCESS":
             text = f"Imported into {model_name}." if model_name else "Imported."
             if job.warnings:

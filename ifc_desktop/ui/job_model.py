@@ -51,7 +51,8 @@ def short_reason(message: str, file_name: str) -> str:
 def success_text(job: Any) -> str:
     """What a finished import made: a version (with how many warnings), or nothing new."""
     if job.reused:
-        return "Already stored: no new version"
+        number = getattr(job, "version_number", None)
+        return f"Already stored as version {number}" if number else "Already stored: no new version"
     count = len(job.warnings)
     return f"Imported, {count_of(count, 'warning')}" if count else "Imported"
 
