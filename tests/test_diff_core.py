@@ -455,3 +455,12 @@ def test_revit_areas_in_square_metres_stay_equal_when_only_the_length_unit_chang
     in_m = wall(property_sets=quantities(Length=4.0, Area=12.0, Volume=3.0), content_hash="m")
     units = dict(old_units=[MM, SQUARE_M, CUBIC_M], new_units=[M, SQUARE_M, CUBIC_M])
     assert diff_elements(model(in_mm), model(in_m), old_length_scale=0.001, new_length_scale=1.0, **units).changes == []
+
+
+def test_an_element_on_no_storey_is_listed_as_such_once_in_parentheses() -> None:
+    loose = wall(container_global_id=None, storey_global_id=None)
+    text = differ(loose, replace(loose, name="Moved wall")).format_text()
+    assert "IfcWall 'Moved wall' [1WALL_________________] (not on a storey)" in text
+    assert "((" not in text
+    on_storey = differ(wall(), replace(wall(), name="Renamed")).format_text()
+    assert "IfcWall 'Renamed' [1WALL_________________] (Ground floor)" in on_storey

@@ -324,9 +324,8 @@ class DiffResult:
             shown = self.changes if max_changes is None else self.changes[:max_changes]
             for change in shown:
                 name = f" {change.name!r}" if change.name else ""
-                lines.append(
-                    f"{KIND_SYMBOL[change.kind]} {change.ifc_class}{name} [{change.global_id}] ({change.storey})"
-                )
+                storey = change.storey if change.storey == NO_STOREY_LABEL else f"({change.storey})"
+                lines.append(f"{KIND_SYMBOL[change.kind]} {change.ifc_class}{name} [{change.global_id}] {storey}")
                 for f in change.fields:
                     lines.append(f"    {_field_text(f)}")
             if len(shown) < len(self.changes):

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
+from ifc_desktop.core.diff_result import NO_STOREY_LABEL
 from ifc_desktop.core.gcpause import gc_paused
 from ifc_desktop.core.snapshot import (
     Classification,
@@ -51,8 +52,6 @@ INSERT_ELEMENT_SQL = (
     f"INSERT INTO elements ({', '.join(ELEMENT_COLUMNS)}) VALUES ({', '.join('?' * len(ELEMENT_COLUMNS))})"
 )
 INSERT_PSET_SQL = "INSERT INTO property_sets (id, hash, name, kind, properties) VALUES (?, ?, ?, ?, ?)"
-
-NO_STOREY_LABEL = "(not on a storey)"
 
 
 def compact_json_encoder(*, sort_keys: bool = False) -> Callable[[Any], str]:
