@@ -464,3 +464,14 @@ def test_an_element_on_no_storey_is_listed_as_such_once_in_parentheses() -> None
     assert "((" not in text
     on_storey = differ(wall(), replace(wall(), name="Renamed")).format_text()
     assert "IfcWall 'Renamed' [1WALL_________________] (Ground floor)" in on_storey
+
+
+def test_an_element_moved_off_a_storey_renamed_since_shows_the_old_name_on_the_old_side() -> None:
+    old = [storey(STOREY_1, "1 этаж"), storey(STOREY_2, "2 этаж", 2), wall()]
+    renamed = replace(storey(STOREY_1, "1 этаж (ground)"), content_hash="renamed")
+    new = [renamed, storey(STOREY_2, "2 этаж", 2), wall(container_global_id=STOREY_2, storey_global_id=STOREY_2)]
+    result = diff_elements(old, new)
+    moved = next(c for c in result.changes if c.global_id == "1WALL_________________")
+    assert [(f.field, f.old, f.new) for f in moved.fields] == [("Storey", "1 этаж", "2 этаж")]
+    assert moved.storey == "2 этаж"
+    assert "1 этаж" not in result.summary.by_storey  # the summary names each storey once, as it is now

@@ -395,6 +395,7 @@ class _Labels:
         self._new = new
         self._storey_names = storey_names or {}
         self._storey_labels: dict[str | None, str] | None = None
+        self._old_storey_names: dict[str, str | None] | None = None
         self._names: dict[str, str] | None = None
 
     def _element_names(self) -> dict[str, str]:
@@ -413,6 +414,20 @@ class _Labels:
             label = self._storey_names.get(global_id) or global_id or NO_STOREY_LABEL
             self._storey_labels[global_id] = label
         return label
+
+    def old_storey(self, global_id: str | None) -> str:
+        """The storey's label as the older version named it (a storey renamed since keeps its old
+        name on the old side of a change), else as ``storey`` gives it."""
+        label = self.storey(global_id)
+        if global_id is None or global_id in self._storey_names:
+            return label
+        if self._old_storey_names is None:
+            self._old_storey_names = {e.global_id: e.name for e in self._old if e.ifc_class == "IfcBuildingStorey"}
+        old_name = self._old_storey_names.get(global_id)
+        new_name = self._element_names().get(global_id)
+        if not old_name or old_name == new_name:
+            return label
+        return f"{old_name} [{global_id}]" if label.endswith(f" [{global_id}]") else old_name
 
     def _build_storey_labels(self) -> dict[str | None, str]:
         ids = {e.storey_global_id for e in (*self._old, *self._new) if e.storey_global_id is not None}
@@ -467,7 +482,9 @@ class _Comparer:
             self._property_sets(o, n, fields)
         if o.storey_global_id != n.storey_global_id:
             fields.append(
-                FieldChange("Storey", labels.storey(o.storey_global_id), labels.storey(n.storey_global_id), RELATION)
+                FieldChange(
+                    "Storey", labels.old_storey(o.storey_global_id), labels.storey(n.storey_global_id), RELATION
+                )
             )
         placement = self.placement_change(o.placement, n.placement)
         if placement is not None:
