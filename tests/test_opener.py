@@ -67,6 +67,16 @@ def test_pre_release_and_unknown_schemas_are_refused_by_name(tmp_path, declared)
     assert caught.value.permanent
 
 
+@pytest.mark.parametrize(
+    ("declared", "release"),
+    [("IFC4X3_RC2", "IFC4X3_ADD2"), ("IFC4X3RC1", "IFC4X3_ADD2"), ("IFC4X1", "IFC4X3_ADD2"), ("IFC4_RC4", "IFC4")],
+)
+def test_a_pre_release_schema_is_named_with_the_release_to_export_instead(tmp_path, declared, release):
+    path = write(tmp_path / "draft.ifc", MINIMAL.format(schema=declared))
+    with pytest.raises(UnsupportedFormat, match=f"pre-release schema {declared},.*Export it again as {release}\\."):
+        prepare(path, tmp_path / "tmp")
+
+
 def test_ifcxml_is_refused_as_a_format(tmp_path):
     with pytest.raises(UnsupportedFormat, match="ifcXML"):
         prepare(sample("ifcxml_ikea_kitchen_cabinets.ifcXML"), tmp_path)
@@ -234,3 +244,22 @@ def test_two_files_one_after_the_other_are_named_in_a_warning(tmp_path):
     wall = sample("ifc2x3_revit2021_simple_wall.ifc").read_bytes()
     warnings = prepare(write(tmp_path / "twice.ifc", wall + wall), tmp_path / "tmp").warnings
     assert any("holds 2 IFC files one after the other" in w for w in warnings), warnings
+
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        ("", "contains no data: its DATA section is missing or empty"),
+        ("/* exported with no objects */\n", "contains no data: its DATA section is missing or empty"),
+        ("#1 =();\n#2 =();\n", "is damaged: its DATA section holds no entity the IFC reader could read"),
+    ],
+)
+def test_a_file_with_no_entity_says_whether_its_data_section_was_empty_or_unreadable(tmp_path, data, said):
+    from ifc_desktop.core.extract import extract
+    from ifc_desktop.core.progress import StageReporter
+    from ifc_desktop.jobs.task import STAGES
+
+    text = MINIMAL.format(schema="IFC4").replace("#1=IFCPROJECT('0YvctVUKr0kugbFTf53O9L',$,'P',$,$,$,$,$,$);\n", data)
+    path = write(tmp_path / "leer.ifc", text)
+    with pytest.raises(BadInput, match=said):
+        extract(prepare(path, tmp_path / "tmp"), StageReporter(STAGES, None))

@@ -74,8 +74,19 @@ def open_ifc(prepared: PreparedFile) -> ifcopenshell.file:
     if broken := log.broken_structure(prepared.readable_path):
         raise BadInput(f"{name!r} is damaged: {broken}.", log.text())
     if ifc.get_max_id() == 0:
+        if _data_section_has_text(prepared.readable_path):
+            raise BadInput(f"{name!r} is damaged: its DATA section holds no entity the IFC reader could read.")
         raise BadInput(f"{name!r} contains no data: its DATA section is missing or empty.")
     return ifc
+
+
+_DATA_SECTION_RE = re.compile(rb"\bDATA\s*;(.*?)ENDSEC\s*;", re.DOTALL)
+
+
+def _data_section_has_text(path: Path) -> bool:
+    """Whether the file's DATA section holds anything but spaces and comments (read only for files with no entity)."""
+    match = _DATA_SECTION_RE.search(path.read_bytes())
+    return match is not None and re.sub(rb"/\*.*?\*/|\s", b"", match.group(1), flags=re.DOTALL) != b""
 
 
 _OFFSET_RE = re.compile(r"(?:token (.{0,80}?)|Unexpected '(.{0,80}?)') at offset (\d+)")

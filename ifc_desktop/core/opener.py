@@ -219,10 +219,11 @@ def _schema_to_read(declared: str, name: str) -> str:
     if upper in SCHEMA_ALIASES:
         return SCHEMA_ALIASES[upper]
     supported = ", ".join(SUPPORTED_SCHEMAS)
-    if re.fullmatch(r"IFC4X3_RC\d*|IFC4X[12](_.*)?|IFC4_RC\d*", upper):
+    if re.fullmatch(r"IFC4X3_?RC\d*|IFC4X[12](_.*)?|IFC4_?RC\d*", upper):
+        release = "IFC4" if upper.startswith("IFC4_") or upper.startswith("IFC4RC") else "IFC4X3_ADD2"
         raise UnsupportedFormat(
             f"{name!r} uses the pre-release schema {declared}, which is not supported "
-            f"(supported: {supported}). Export it again as IFC4X3_ADD2."
+            f"(supported: {supported}). Export it again as {release}."
         )
     if not declared:
         raise BadInput(f"{name!r} declares an empty FILE_SCHEMA, so its IFC version is unknown.")
