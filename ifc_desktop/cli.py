@@ -313,6 +313,8 @@ _SHOWN_UNITS = ("LENGTHUNIT", "AREAUNIT", "VOLUMEUNIT", "PLANEANGLEUNIT", "MASSU
 
 def _units_line(version: VersionInfo) -> str:
     """The length unit, then area, volume, angle and mass by symbol: 'millimetre; m², m³, °, kg'."""
+    if not any(unit.unit_type == "LENGTHUNIT" for unit in version.units):
+        return f"{version.length_unit} (assumed: the file declares no length unit)"
     symbols = []
     for unit_type in _SHOWN_UNITS[1:]:
         symbol = next((u.symbol for u in version.units if u.unit_type == unit_type and u.symbol), None)
@@ -338,7 +340,17 @@ def _cmd_export(args: argparse.Namespace, data_dir: Path) -> int:
         version = store.get_version(model.id, args.version)
         store.export_source(version.id, out)
     print(f"Wrote {out} ({_size(out.stat().st_size)}), version {version.number} of {model.name}.")
+    if out.suffix.lower() == ".ifc" and _is_zip(out):
+        print(
+            f"Note: version {version.number} was imported from a zipped file ({version.source_name}); {out.name} "
+            "holds that zip archive as it was. Name it .ifczip for other programs to open it."
+        )
     return EXIT_OK
+
+
+def _is_zip(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(4) == b"PK\x03\x04"
 
 
 def _cmd_diff(args: argparse.Namespace, data_dir: Path) -> int:

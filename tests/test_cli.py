@@ -136,3 +136,25 @@ def test_tables_stay_aligned_with_wide_characters(capsys):
     # Every count starts in the same terminal column; 階 and 屋根 take two columns per character.
     starts = {_columns(line[: line.rstrip().rfind(" ") + 1]) for line in lines}
     assert len(starts) == 1, lines
+
+
+def test_show_says_when_the_length_unit_is_assumed_and_export_notes_a_zip_written_as_ifc(data_dir, tmp_path, capsys):
+    import zipfile
+
+    text = sample("ifc2x3_revit2021_simple_wall.ifc").read_bytes()
+    start, end = text.index(b"IFCUNITASSIGNMENT"), text.index(b";", text.index(b"IFCUNITASSIGNMENT"))
+    no_units = text[:start] + b"IFCUNITASSIGNMENT(())" + text[end:]  # declares no unit at all
+    archive = tmp_path / "ohne Einheiten.ifczip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+        zipped.writestr("ohne Einheiten.ifc", no_units)
+    assert run_cli(["process", "--data-dir", str(data_dir), str(archive)]) == 0
+    capsys.readouterr()
+    assert run_cli(["show", "--data-dir", str(data_dir), "ohne Einheiten"]) == 0
+    assert "  units:       metre (assumed: the file declares no length unit)\n" in capsys.readouterr().out
+
+    out = tmp_path / "exportiert.ifc"
+    assert run_cli(["export", "--data-dir", str(data_dir), "ohne Einheiten", "1", str(out)]) == 0
+    assert out.read_bytes() == archive.read_bytes()
+    assert "holds that zip archive as it was. Name it .ifczip" in capsys.readouterr().out
+    assert run_cli(["export", "--data-dir", str(data_dir), "ohne Einheiten", "1", str(tmp_path / "a.ifczip")]) == 0
+    assert "Note:" not in capsys.readouterr().out

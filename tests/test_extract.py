@@ -145,6 +145,13 @@ def test_aliased_schemas_are_read_and_say_so(name, tmp_path):
     assert snapshot.elements
 
 
+def test_values_the_reader_could_not_read_are_counted_with_how_often_each_problem_came_up(tmp_path):
+    snapshot = run_extract(sample("ifc4x3final_acca_usbim_railway_UNSUPPORTED_SCHEMA.ifc"), tmp_path)
+    warning = next(w for w in snapshot.warnings if "could not be read and" in w)
+    assert warning.startswith("22 values in the file could not be read and were left empty (the IFC reader said: ")
+    assert "'TRACKSTRUCTUREPART' is not valid for type 'IfcRailwayPartTypeEnum' (21 times)" in warning
+
+
 def test_progress_goes_through_the_stages_in_order(tmp_path):
     events: list[Progress] = []
     run_extract(sample("ifc2x3_tekla2019_mini_project_steel.ifc"), tmp_path, events)

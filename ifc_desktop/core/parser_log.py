@@ -150,10 +150,12 @@ class ParserLog:
         if not problems:
             return None
         total = sum(problems.values())
-        examples = "; ".join(text[:160] for text, _ in problems.most_common(_EXAMPLES))
+        shown = problems.most_common(_EXAMPLES)
+        examples = "; ".join(f"{text[:160]}" + (f" ({count} times)" if count > 1 else "") for text, count in shown)
+        said = "said" if len(shown) == len(problems) else "said, among others"
         return (
             f"{count_of(total, 'value')} in the file could not be read and {'was' if total == 1 else 'were'} "
-            f"left empty (the IFC reader said: {examples})."
+            f"left empty (the IFC reader {said}: {examples})."
         )
 
 
