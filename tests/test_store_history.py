@@ -390,3 +390,9 @@ def test_an_edited_re_export_of_the_same_project_gets_no_such_warning(store: Sto
     edited = save(store, tmp_path, make_snapshot(walls=40, edit="W-neu"), name="Haus Süd 2026-11-29.ifc")
     assert edited.number == 2
     assert not any("project id" in warning for warning in edited.warnings)
+
+
+def test_models_are_listed_by_name_whatever_its_case(store: Store, tmp_path: Path):
+    for name in ("haus_v2.ifc", "Zebra.ifc", "bSI_sample.ifc", "Apfel.ifc"):
+        save(store, tmp_path, make_snapshot(project_global_id=None, source_name=name), name=name)
+    assert [m.name for m in store.list_models()] == ["Apfel", "bSI_sample", "haus_v2", "Zebra"]

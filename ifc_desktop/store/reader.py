@@ -82,7 +82,7 @@ def missing_version_message(conn: Connection, model_id: int, number: int | None)
 
 
 def models(conn: Connection, model_id: int | None = None) -> list[ModelInfo]:
-    """All models (or one), ordered by name, with their current version's summary."""
+    """All models (or one), ordered by name whatever its case, with their current version's summary."""
     current = Version.__table__.alias("current")
     stats = (
         select(
@@ -108,11 +108,11 @@ def models(conn: Connection, model_id: int | None = None) -> list[ModelInfo]:
         )
         .outerjoin(current, current.c.id == Model.current_version_id)
         .outerjoin(stats, stats.c.model_id == Model.id)
-        .order_by(Model.name, Model.id)
+        .order_by(Model.id)
     )
     if model_id is not None:
         query = query.where(Model.id == model_id)
-    return [
+    found = [
         ModelInfo(
             id=r.id,
             name=r.name,
@@ -127,6 +127,7 @@ def models(conn: Connection, model_id: int | None = None) -> list[ModelInfo]:
         )
         for r in conn.execute(query)
     ]
+    return sorted(found, key=lambda model: model.name.casefold())  # stable: equal names by id
 
 
 def _utc(value: Any) -> datetime | None:
