@@ -219,10 +219,17 @@ def test_search_finds_elements_by_global_id(qtbot, make_window):
     panel.tree.expand(first_class)
     qtbot.waitUntil(lambda: tree.rowCount(first_class) > 0)
     target = tree.index(0, 0, first_class).data(ElementRowRole)
+    panel.tree.setCurrentIndex(tree.index(0, 0, first_class))
+    qtbot.waitUntil(lambda: panel.details.element is not None)
+    total = panel.version.element_count
     panel.search.setText(target.global_id)
     qtbot.waitUntil(lambda: panel.tree_model is not tree and not panel.tree_model.is_loading(), timeout=10_000)
     found = panel.tree_model.loaded_rows()
     assert [row.global_id for row in found] == [target.global_id]
+    qtbot.waitUntil(lambda: panel.info.text() == f"v1 · 1 of {total:,} elements match")
+    assert panel.details.element is None  # the element shown before is cleared with the list it was in
+    panel.search.clear()
+    qtbot.waitUntil(lambda: panel.info.text() == f"v1 · {total:,} elements")
 
 
 def _walk(node):

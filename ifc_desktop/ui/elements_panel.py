@@ -117,7 +117,6 @@ class ElementsPanel(QWidget):
             self._set_enabled(False)
             return
         self._set_enabled(True)
-        self.info.setText(f"v{version.number} · {count_of(version.element_count, 'element')}")
         self.reload()
 
     def set_mode(self, mode: str) -> None:
@@ -133,6 +132,8 @@ class ElementsPanel(QWidget):
             return
         model = ElementTreeModel(self.executor, self.version.id, self)
         text = self.search.text().strip()
+        self.details.clear()  # the element shown may not be in the new list
+        self._show_count(text)
         if text:
             model.load_search(text)
         elif self.mode == MODE_CLASSES:
@@ -145,6 +146,23 @@ class ElementsPanel(QWidget):
             model.modelReset.connect(lambda: self._expand_top(model))
 
     # -- internals -----------------------------------------------------------------------
+
+    def _show_count(self, text: str) -> None:
+        """'v2 · 5,000 elements', or while searching, how many of them match (counted off the GUI thread)."""
+        version = self.version
+        total = count_of(version.element_count, "element")
+        if not text:
+            self.info.setText(f"v{version.number} · {total}")
+            return
+        self.info.setText(f"v{version.number} · searching {total}…")
+
+        def shown(matches: int) -> None:
+            if self.version is version and self.search.text().strip() == text:
+                self.info.setText(f"v{version.number} · {matches:,} of {total} match")
+
+        self.executor.submit(
+            lambda store: store.count_elements(version.id, search=text), shown, lambda _exc: None, label="search count"
+        )
 
     def _replace_model(self, model: ElementTreeModel | None) -> None:
         old = self.tree_model
