@@ -100,6 +100,7 @@ def test_cancel_and_retry_from_the_ui(qtbot, make_window):
     assert window.jobs_panel.cancel_action.isEnabled()
     window.jobs_panel.cancel_action.trigger()
     wait_for_states(qtbot, window, {WALL: "CANCELLED"})
+    qtbot.waitUntil(lambda: window.status_label.text() == "1 cancelled")
     window.jobs_panel.select_job(job_id)
     qtbot.waitUntil(window.jobs_panel.retry_action.isEnabled)
     window.jobs_panel.retry_action.trigger()
@@ -318,3 +319,13 @@ def test_the_first_start_screen_gives_the_keyboard_to_the_sample_button(qtbot, m
     qtbot.waitUntil(button.hasFocus)
     qtbot.keyClick(button, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.job_model.rowCount() == 1)
+
+
+def test_a_long_status_message_ends_before_the_job_counters(qtbot, make_window):
+    window = make_window()
+    window.status_label.setText("1 failed  ·  2 done")
+    window.show_status("'Bürogebäude Ost.ifc' is not a valid IFC file: " + "its header is damaged " * 40)
+    shown = window.statusBar().currentMessage()
+    assert shown.startswith("'Bürogebäude Ost.ifc' is not a valid IFC file") and shown.endswith("…")
+    room = window.statusBar().width() - window.status_label.sizeHint().width()
+    assert window.statusBar().fontMetrics().horizontalAdvance(shown) < room

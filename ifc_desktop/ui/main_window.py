@@ -311,7 +311,7 @@ class MainWindow(QMainWindow):
 
     def start(self, launch_paths: list[str] | None = None) -> None:
         """Open the store and start the engine in the background; import ``launch_paths`` once it runs."""
-        self.statusBar().showMessage("Starting…")
+        self.show_status("Starting…")
         self.refresh_models()
         self.engine_exec.submit(lambda engine: engine.jobs(), self._jobs_loaded, label="list jobs")
         if launch_paths:
@@ -429,7 +429,7 @@ class MainWindow(QMainWindow):
             if not self.confirm("Quit", question, "Quit"):
                 event.ignore()
                 return
-        self.statusBar().showMessage("Stopping workers…")
+        self.show_status("Stopping workers…")
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             self.shutdown()
@@ -459,11 +459,11 @@ class MainWindow(QMainWindow):
         message = refusal_message(found)
         if message:
             self.notice.show_message(message, "warning")
-            self.statusBar().showMessage(message, 10000)
+            self.show_status(message, 10000)
         if found.files:
             self.settings.add_recent(found.files)
             self.show_tab(TAB_JOBS)
-            self.statusBar().showMessage(f"Queued {count_of(len(jobs), 'file')} for import.", 5000)
+            self.show_status(f"Queued {count_of(len(jobs), 'file')} for import.", 5000)
             if jobs:
                 self.jobs_panel.select_job(jobs[-1].id)
 
@@ -534,7 +534,7 @@ class MainWindow(QMainWindow):
     def _jobs_loaded(self, jobs: list[Any]) -> None:
         self.job_model.set_jobs(jobs)
         self._jobs_known = True
-        self.statusBar().showMessage("Ready", 3000)
+        self.show_status("Ready", 3000)
         self._update_status()
         self._update_page()
         self.engine_ready.emit()
@@ -557,18 +557,29 @@ class MainWindow(QMainWindow):
         self.job_model.upsert(job)
         self._update_status()
         if outcome is not None and getattr(outcome, "created", True):
-            self.statusBar().showMessage(
+            self.show_status(
                 f"Imported {job.file_name} as version {outcome.version_number} of {outcome.model_name}.", 8000
             )
 
     def _on_job_failed(self, job: Any, message: str) -> None:
         self.job_model.upsert(job)
         self._update_status()
-        self.statusBar().showMessage(f"{job.file_name}: {message}", 10000)
+        # Messages name the file, in quotes, when they can.
+        self.show_status(message if repr(job.file_name) in message else f"{job.file_name}: {message}", 10000)
 
     def _on_progress(self, batch: dict) -> None:
         self.job_model.apply_progress(batch)
         self._update_status()
+
+    def show_status(self, message: str, timeout: int = 0) -> None:
+        """A passing message in the status bar, elided so it ends before the job counters."""
+        bar = self.statusBar()
+        room = bar.width() - 40
+        for widget in (self.status_label, self.overall_progress):
+            if widget.isVisibleTo(self):
+                room -= widget.sizeHint().width() + 12
+        text = bar.fontMetrics().elidedText(message, Qt.TextElideMode.ElideRight, max(room, 80))
+        bar.showMessage(text, timeout)
 
     def _update_status(self) -> None:
         summary = self.job_model.summary()
@@ -579,6 +590,8 @@ class MainWindow(QMainWindow):
             parts.append(f"{summary.waiting} queued")
         if summary.failed:
             parts.append(f"{summary.failed} failed")
+        if summary.cancelled:
+            parts.append(f"{summary.cancelled} cancelled")
         if not summary.active and summary.succeeded:
             parts.append(f"{summary.succeeded} done")
         # Only touch what changed: a new label or tab text re-lays out the window, and this
@@ -728,7 +741,7 @@ class MainWindow(QMainWindow):
 
     def _comparison_shown(self, result: Any) -> None:
         c = result.counts
-        self.statusBar().showMessage(
+        self.show_status(
             f"Compared {result.old_label} with {result.new_label}: "
             f"{c.added:,} added, {c.removed:,} removed, {c.changed:,} changed.",
             8000,
@@ -752,7 +765,7 @@ class MainWindow(QMainWindow):
             return
 
         def done(version: Any) -> None:
-            self.statusBar().showMessage(f"Version {number} of {name} is now current.", 6000)
+            self.show_status(f"Version {number} of {name} is now current.", 6000)
             # The refreshed list shows the new current version, and _models_loaded reloads the views.
             self.refresh_models()
 
