@@ -176,12 +176,18 @@ def test_element_views_show_the_counts_the_engine_stored(qtbot, make_window):
     assert storeys
     for node in storeys:
         assert node.count == contained[node.row.global_id]
+    # Every element hangs somewhere: below its container, its storey, or the last group.
+    listed = 0
+    for node in [n for n in nodes if n.count]:
         index = tree._index_of(node)
+        assert tree.hasChildren(index)
         while tree.canFetchMore(index) or node.loading:
             if tree.canFetchMore(index):
                 tree.fetchMore(index)
             qtbot.waitUntil(lambda n=node: not n.loading)
         assert sum(1 for c in node.children if c.kind == KIND_ELEMENT) == node.count
+        listed += node.count
+    assert listed + len(spatial) == model.element_count
 
     # Selecting an element fills the details; values from the type are marked.
     element_index = tree._index_of(storeys[0].children[-1])
@@ -329,3 +335,36 @@ def test_a_long_status_message_ends_before_the_job_counters(qtbot, make_window):
     assert shown.startswith("'Bürogebäude Ost.ifc' is not a valid IFC file") and shown.endswith("…")
     room = window.statusBar().width() - window.status_label.sizeHint().width()
     assert window.statusBar().fontMetrics().horizontalAdvance(shown) < room
+
+
+def test_elements_in_no_container_are_reachable_in_the_spatial_tree(qtbot, make_window):
+    from ifc_desktop.ui.element_models import KIND_ELEMENT, NOT_PLACED_LABEL
+
+    window = make_window()
+    drop_paths(window, [sample(HAUS)])
+    wait_for_states(qtbot, window, {HAUS: "SUCCESS"})
+    model = wait_for_model(qtbot, window, HAUS)
+    window.models_panel.select_model(model.id)
+    window.show_tab(1)
+    panel = window.elements_panel
+    qtbot.waitUntil(lambda: panel.tree_model is not None and panel.tree_model.rowCount() == 1)
+    tree = panel.tree_model
+    qtbot.waitUntil(lambda: not tree.is_loading())
+    project = tree.root.children[0]
+    last = project.children[-1]
+    assert last.label == NOT_PLACED_LABEL and last.count == 3  # the FZK house's virtual elements
+    index = tree._index_of(last)
+    assert tree.hasChildren(index)
+    panel.tree.expand(index)
+    qtbot.waitUntil(lambda: sum(1 for c in last.children if c.kind == KIND_ELEMENT) == 3)
+    assert {c.row.ifc_class for c in last.children} == {"IfcVirtualElement"}
+    # Openings, in no container, hang below the storey of the wall they cut.
+    storeys = [n for n in _walk(tree.root) if n.row is not None and n.row.ifc_class == "IfcBuildingStorey"]
+    for storey in storeys:
+        index = tree._index_of(storey)
+        while tree.canFetchMore(index) or storey.loading:
+            if tree.canFetchMore(index):
+                tree.fetchMore(index)
+            qtbot.waitUntil(lambda n=storey: not n.loading)
+    openings = [n for n in _walk(tree.root) if n.row is not None and n.row.ifc_class == "IfcOpeningElement"]
+    assert openings and all(n.parent.row.ifc_class == "IfcBuildingStorey" for n in openings)

@@ -142,6 +142,7 @@ class ElementTreeModel(QAbstractItemModel):
                     parent=project,
                     count=contained[NOT_PLACED],
                     query={"tree_node": NOT_PLACED},
+                    exhausted=False,
                 )
             )
         self.endResetModel()

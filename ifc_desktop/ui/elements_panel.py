@@ -23,7 +23,7 @@ from . import theme
 from .element_details import ElementDetailsPanel
 from .element_models import ElementRowRole, ElementTreeModel
 from .executor import SerialExecutor, Task
-from .widgets import clear_on_escape, pane_splitter
+from .widgets import ColumnShares, clear_on_escape, pane_splitter
 
 MODE_SPATIAL, MODE_CLASSES = "spatial", "classes"
 SEARCH_DELAY_MS = 300
@@ -83,6 +83,8 @@ class ElementsPanel(QWidget):
         self.tree.setUniformRowHeights(True)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        # The class column takes a share of the pane, so storey and element names keep the rest.
+        self.column_shares = ColumnShares(self.tree, {1: (0.32, 110, 240)})
         self.tree.setAllColumnsShowFocus(True)
         self.tree.setAnimated(False)
         self.tree.header().setStretchLastSection(False)
@@ -176,7 +178,7 @@ class ElementsPanel(QWidget):
             header = self.tree.header()
             header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
             header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
-            header.resizeSection(1, 210)
+            self.column_shares.apply()
             self.tree.selectionModel().currentChanged.connect(self._current_changed)
         if old is not None:
             old.deleteLater()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, QPoint, Qt, Signal
-from PySide6.QtGui import QAction, QBrush, QColor, QFont, QKeySequence
+from PySide6.QtGui import QAction, QBrush, QColor, QFont, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -241,7 +241,11 @@ class HistoryPanel(QWidget):
         header.setSectionResizeMode(COL_SOURCE, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(COL_APP, QHeaderView.ResizeMode.Stretch)
         self.table.setItemDelegateForColumn(COL_SOURCE, MiddleElideDelegate(self.table))
-        widths = ((COL_VERSION, 120), (COL_DATE, 140), (COL_ELEMENTS, 80), (COL_CHANGES, 150))
+        # The version column fits "v123  ·  current" in bold, with its icon.
+        bold = QFont(self.table.font())
+        bold.setWeight(QFont.Weight.DemiBold)
+        version_width = QFontMetrics(bold).horizontalAdvance("v123  ·  current") + 48
+        widths = ((COL_VERSION, version_width), (COL_DATE, 140), (COL_ELEMENTS, 80), (COL_CHANGES, 150))
         for col, width in (*widths, (COL_WARNINGS, 80)):
             header.resizeSection(col, width)
         self.table.selectionModel().selectionChanged.connect(self._update_actions)

@@ -31,6 +31,7 @@ from .job_model import (
     JobTableModel,
     state_name,
 )
+from .widgets import ColumnShares
 
 
 class JobsPanel(QWidget):
@@ -67,16 +68,20 @@ class JobsPanel(QWidget):
         self.table.setItemDelegateForColumn(COL_MODEL, names)
         header.setSectionResizeMode(COL_FILE, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(COL_STAGE, QHeaderView.ResizeMode.Stretch)
+        # Short columns fit their header ("Attempt" is wider than "1 of 3").
+        fits_header = header.fontMetrics().horizontalAdvance("Attempt") + 28
         for col, width in (
             (COL_MODEL, 130),
             (COL_STATE, 90),
             (COL_PROGRESS, 120),
-            (COL_ATTEMPT, 64),
-            (COL_ELAPSED, 64),
+            (COL_ATTEMPT, max(64, fits_header)),
+            (COL_ELAPSED, max(64, fits_header)),
         ):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(col, width)
         header.setMinimumSectionSize(50)
+        # Model names get a share of a wide window rather than a fixed 130 pixels.
+        self.column_shares = ColumnShares(self.table, {COL_MODEL: (0.16, 110, 260)})
 
         self.cancel_action = self._action("cancel", "Cancel", "Cancel the selected jobs", self._cancel)
         self.retry_action = self._action(
