@@ -8,6 +8,7 @@ from pathlib import Path
 
 import ifcopenshell
 import ifcopenshell.api.root
+import ifcopenshell.guid
 import ifcopenshell.util.unit
 import pytest
 
@@ -15,7 +16,7 @@ from ifc_desktop.core.diff import ADDED, CHANGED, REMOVED, diff_elements
 from ifc_desktop.core.snapshot import Snapshot
 from ifc_desktop.store import Store
 from ifc_desktop.store.compare import change_counts_against_previous, compare_versions, project_changes
-from tests.diff_support import FZK_HAUS, edited_copy, move, renumber_step, snapshot_of
+from tests.diff_support import DUPLEX, FZK_HAUS, edited_copy, move, renumber_step, snapshot_of
 
 WALL, DOOR, OTHER_WALL = "2XPyKWY018sA1ygZKgQPtU", "1Oms875aH3Wg$9l65H2ZGw", "3PfS__Y_DBAfq5naM6zD2Z"
 
@@ -139,7 +140,9 @@ def test_change_counts_reuse_a_kept_cache(history) -> None:
     assert loads == []
     del cache[max(cache)]  # as if the newest version had just been imported
     assert change_counts_against_previous(CountingStore(), model_id, cache=cache) == first
-    assert len(loads) == 2  # versions 3 and 4 only (with property sets: their length units differ)
+    # Versions 3 and 4 only: without property sets, then with them for the elements whose hashes
+    # differ (all of them: the length units differ).
+    assert loads == [3, 4, 3, 4]
 
 
 def test_cli_diff_after_real_imports(data_dir: Path, tmp_path: Path) -> None:
@@ -182,3 +185,39 @@ def test_cli_diff_after_real_imports(data_dir: Path, tmp_path: Path) -> None:
 
     missing = cli("diff", "1", "1", "7")
     assert missing.returncode == 2 and "version" in missing.stderr.lower()
+
+
+def test_history_counts_agree_with_the_compare_view_where_content_hashes_differ_but_nothing_changed(tmp_path):
+    """A re-export with floating-point noise on every quantity and classifications related in
+    another order: no change for the compare view, so none in the history either."""
+    first = tmp_path / "Duplex.ifc"
+    first.write_bytes(DUPLEX.read_bytes())
+
+    def re_export(ifc: ifcopenshell.file) -> None:
+        for quantity in ifc.by_type("IfcPhysicalSimpleQuantity"):
+            if isinstance(quantity[3], float):
+                quantity[3] = quantity[3] * (1 + 3e-12)
+        walls = ifc.by_type("IfcWall")[:5]
+        for system in ("Uniformat", "OmniClass"):
+            reference = ifc.createIfcClassificationReference(None, f"{system}-1", system)
+            ifc.createIfcRelAssociatesClassification(ifcopenshell.guid.new(), None, None, None, walls, reference)
+
+    def reordered(ifc: ifcopenshell.file) -> None:
+        re_export(ifc)
+        for rel in ifc.by_type("IfcRelAssociatesClassification")[-2:]:  # the same two, related the other way round
+            ifc.remove(rel)
+        walls = ifc.by_type("IfcWall")[:5]
+        for reference in reversed(ifc.by_type("IfcClassificationReference")[-2:]):
+            ifc.createIfcRelAssociatesClassification(ifcopenshell.guid.new(), None, None, None, walls, reference)
+
+    plain = tmp_path / "Duplex classified.ifc"
+    edited_copy(first, plain, re_export)
+    noisy = tmp_path / "Duplex re-exported.ifc"
+    edited_copy(first, noisy, reordered)
+    with Store.open(tmp_path / "data") as store:
+        model_ids = {save(store, snapshot_of(path, tmp_path / "t"), path) for path in (plain, noisy)}
+        [model_id] = model_ids
+        counts = change_counts_against_previous(store, model_id)
+        result = compare_versions(store, model_id, 1, 2)
+    assert result.changes == []
+    assert counts[2] == (0, 0, 0)

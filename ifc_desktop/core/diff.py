@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from .diff_result import (
@@ -266,16 +266,20 @@ def count_changes(
     old_units: Iterable[UnitInfo] = (),
     new_units: Iterable[UnitInfo] = (),
     confirm: bool = False,
+    in_full: Callable[[list[str]], tuple[Sequence[Element], Sequence[Element]]] | None = None,
 ) -> ChangeCounts:
     """Added / removed / changed counts from content hashes, storeys and placements.
 
     Property sets are not needed (elements loaded without them are fine): an
-    element counts as changed when its content hash differs, its storey
-    differs or it moved or turned beyond the tolerances. With ``confirm``
-    (elements must then carry their property sets), pairs whose hashes differ
-    are compared in full, so the counts are exactly those of ``diff_elements``;
-    that is needed when the length unit differs, because every length then
-    changes the hash.
+    element counts as changed when its storey differs, it moved or turned
+    beyond the tolerances, or its content hash differs. A differing hash is
+    not always a change ``diff_elements`` reports (floating-point noise, the
+    same classifications in another order, a type's property set written on
+    the occurrence, every length after a unit change), so such pairs are
+    compared in full: with ``confirm`` the elements carry their property sets;
+    with ``in_full``, it is given those pairs' GlobalIds and returns those
+    elements of the older and the newer version with their property sets.
+    Either way the counts are exactly those of ``diff_elements``.
     """
     comparer = _Comparer(
         tolerance=tolerance,
@@ -286,14 +290,27 @@ def count_changes(
         old_units=old_units,
         new_units=new_units,
     )
-    pairs, removed, added, _ = match_elements(old, new)
+    pairs, removed, added, duplicates = match_elements(old, new)
     labels = _Labels(old, new, None)
     changed = 0
+    unsure: list[tuple[Element, Element]] = []
     for o, n in pairs:
         if o.storey_global_id != n.storey_global_id or comparer.placement_change(o.placement, n.placement):
             changed += 1
         elif o.content_hash != n.content_hash or not o.content_hash:
-            changed += 1 if not confirm or comparer.compare(o, n, labels) else 0
+            unsure.append((o, n))
+    if confirm:
+        changed += sum(1 for o, n in unsure if comparer.compare(o, n, labels))
+    elif in_full is not None and unsure:
+        shared = {d.global_id for d in duplicates}  # paired by content: no GlobalId names one element
+        changed += sum(1 for o, _ in unsure if o.global_id in shared)
+        wanted = sorted({o.global_id for o, _ in unsure} - shared)
+        old_full, new_full = ({e.global_id: e for e in side} for side in in_full(wanted))
+        for global_id in wanted:
+            o, n = old_full.get(global_id), new_full.get(global_id)
+            changed += 1 if o is None or n is None or comparer.compare(o, n, labels) else 0
+    else:
+        changed += len(unsure)
     return ChangeCounts(len(added), len(removed), changed)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ifc_desktop.core.diff import DiffResult, count_changes, diff_elements, unit_factors
-from ifc_desktop.core.diff_result import ATTRIBUTE, FieldChange, noise_equal_number
+from ifc_desktop.core.diff import DiffResult, count_changes, diff_elements
+from ifc_desktop.core.diff_result import ATTRIBUTE, FieldChange
 from ifc_desktop.core.gcpause import gc_paused
 
 if TYPE_CHECKING:
@@ -75,10 +75,11 @@ def change_counts_against_previous(
 ) -> dict[int, tuple[int, int, int]]:
     """(added, removed, changed) of every version against the version numbered before it.
 
-    The first version counts all its elements as added. Property sets are not
-    loaded: content hashes, storeys and placements decide, as in
-    ``core.diff.count_changes``; only when the length unit differs between two
-    versions (every length then changes the hash) are those two loaded in full.
+    The first version counts all its elements as added. Elements are loaded
+    without their property sets: storeys, placements and content hashes decide,
+    as in ``core.diff.count_changes``, which loads in full only the elements whose
+    hashes differ (every element when the units differ), so the counts are
+    those of the compare view.
     Versions never change, so a caller that keeps ``cache`` (keyed by the two
     version ids) between calls pays only for versions added since.
     """
@@ -115,26 +116,23 @@ def _counts(
 ) -> tuple[int, int, int]:
     if previous is None:
         return (len(elements(version)), 0, 0)
-    factors = unit_factors(previous.length_scale, version.length_scale, previous.units, version.units)
-    same_unit = all(noise_equal_number(factor, 1.0) for factor in factors.values())
-    if same_unit:
-        old, new = elements(previous), elements(version)
-    else:
-        old = store.load_elements(previous.id, with_psets=True)
-        new = store.load_elements(version.id, with_psets=True)
-    try:
-        return count_changes(
-            old,
-            new,
-            old_length_scale=previous.length_scale,
-            new_length_scale=version.length_scale,
-            old_units=previous.units,
-            new_units=version.units,
-            confirm=not same_unit,
-        ).as_tuple()
-    finally:
-        if not same_unit:
-            release(old, new)
+
+    def in_full(global_ids: list[str]) -> tuple[list[Element], list[Element]]:
+        # Only the pairs whose content hashes differ: every element after a unit change, else a few.
+        return (
+            store.load_elements(previous.id, global_ids=global_ids),
+            store.load_elements(version.id, global_ids=global_ids),
+        )
+
+    return count_changes(
+        elements(previous),
+        elements(version),
+        old_length_scale=previous.length_scale,
+        new_length_scale=version.length_scale,
+        old_units=previous.units,
+        new_units=version.units,
+        in_full=in_full,
+    ).as_tuple()
 
 
 RELEASE_SLICE = 2000

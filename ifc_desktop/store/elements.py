@@ -178,15 +178,25 @@ def element_detail(conn: Connection, element_id: int) -> Element:
     return ElementDecoder(property_sets(conn, {pset_id for pset_id, _ in refs}))(row, refs)
 
 
-def load_elements(conn: Connection, version_id: int, *, with_psets: bool) -> list[Element]:
+def load_elements(
+    conn: Connection, version_id: int, *, with_psets: bool, global_ids: list[str] | None = None
+) -> list[Element]:
     with gc_paused():
-        return _load_elements(conn, version_id, with_psets=with_psets)
+        return _load_elements(conn, version_id, with_psets=with_psets, global_ids=global_ids)
 
 
-def _load_elements(conn: Connection, version_id: int, *, with_psets: bool) -> list[Element]:
-    rows = conn.exec_driver_sql(
-        f"SELECT {_READ_SELECT} FROM elements WHERE version_id = ? ORDER BY id", (version_id,)
-    ).all()
+def _load_elements(
+    conn: Connection, version_id: int, *, with_psets: bool, global_ids: list[str] | None
+) -> list[Element]:
+    if global_ids is None:
+        sql, params = f"SELECT {_READ_SELECT} FROM elements WHERE version_id = ? ORDER BY id", (version_id,)
+    else:
+        sql = (
+            f"SELECT {_READ_SELECT} FROM elements WHERE version_id = ? "
+            "AND global_id IN (SELECT value FROM json_each(?)) ORDER BY id"
+        )
+        params = (version_id, json.dumps(global_ids))
+    rows = conn.exec_driver_sql(sql, params).all()
     if not with_psets:
         decode = ElementDecoder(None)
         return [decode(row, None) for row in rows]

@@ -361,10 +361,12 @@ class Store:
         with self.read() as conn:
             return elements.element_detail(conn, element_id)
 
-    def load_elements(self, version_id: int, *, with_psets: bool = True) -> list[snap.Element]:
-        """Every element of a version, in file order (for comparing versions).
+    def load_elements(
+        self, version_id: int, *, with_psets: bool = True, global_ids: list[str] | None = None
+    ) -> list[snap.Element]:
+        """Every element of a version (or those with the given GlobalIds), in file order (for comparing versions).
 
         Elements with the same property set share one properties dict: treat them as read-only.
         """
         with self.read() as conn:
-            return elements.load_elements(conn, version_id, with_psets=with_psets)
+            return elements.load_elements(conn, version_id, with_psets=with_psets, global_ids=global_ids)
