@@ -475,3 +475,6 @@ def test_an_element_moved_off_a_storey_renamed_since_shows_the_old_name_on_the_o
     assert [(f.field, f.old, f.new) for f in moved.fields] == [("Storey", "1 этаж", "2 этаж")]
     assert moved.storey == "2 этаж"
     assert "1 этаж" not in result.summary.by_storey  # the summary names each storey once, as it is now
+    # The renamed storey is listed under its own name, not "(not on a storey)".
+    storey_change = next(c for c in result.changes if c.global_id == STOREY_1)
+    assert storey_change.storey == "1 этаж (ground)" and "(not on a storey)" not in result.summary.by_storey

@@ -217,7 +217,7 @@ def diff_elements(
                     global_id=n.global_id,
                     ifc_class=n.ifc_class,
                     name=n.name,
-                    storey=labels.storey(n.storey_global_id),
+                    storey=labels.storey(_storey_of(n)),
                     fields=fields,
                     old_step_id=o.step_id,
                     new_step_id=n.step_id,
@@ -706,7 +706,7 @@ def _quantity_sums(elements: Sequence[Element]) -> QuantitySums:
             if not is_base_quantity_set(pset):
                 continue
             if sums is None:
-                key = (element.ifc_class, element.storey_global_id)
+                key = (element.ifc_class, _storey_of(element))
                 sums = groups.get(key)
                 if sums is None:
                     sums = groups[key] = {}
@@ -821,7 +821,7 @@ def _whole(kind: str, element: Element, labels: _Labels, duplicate: bool) -> Ele
         global_id=element.global_id,
         ifc_class=element.ifc_class,
         name=element.name,
-        storey=labels.storey(element.storey_global_id),
+        storey=labels.storey(_storey_of(element)),
         old_step_id=element.step_id if kind == REMOVED else None,
         new_step_id=element.step_id if kind == ADDED else None,
         duplicate=duplicate,
@@ -838,6 +838,13 @@ def _type_label(element: Element) -> str | None:
     if element.type_class is None and element.type_name is None:
         return None
     return f"{element.type_name or '(unnamed)'} ({element.type_class})"
+
+
+def _storey_of(element: Element) -> str | None:
+    """The storey an element is listed under: its storey, and a storey itself under its own name."""
+    if element.storey_global_id is None and element.ifc_class == "IfcBuildingStorey":
+        return element.global_id
+    return element.storey_global_id
 
 
 def _distinct_labels(labels: _Labels, old: str | None, new: str | None) -> tuple[str | None, str | None]:
