@@ -193,7 +193,7 @@ def test_placement_and_storey_are_checked_even_when_hashes_match() -> None:
     moved = wall(placement=(1.0, 2.0, 0.5, *IDENTITY_AXES), storey_global_id=STOREY_2)
     result = diff_elements(model(wall()), model(moved))  # same content hash
     assert kinds(result) == {(CHANGED, "1WALL_________________"): ["Storey", "Placement"]}
-    assert result.changes[0].fields[1].note == "moved 0.5 metre"
+    assert result.changes[0].fields[1].note == "moved 0.5 m"
 
 
 def test_tolerance_is_in_model_units() -> None:
@@ -201,7 +201,7 @@ def test_tolerance_is_in_model_units() -> None:
     nudged = wall(placement=(1.0 + 0.8, 2.0, 0.0, *IDENTITY_AXES))  # 0.8 mm
     assert diff_elements(model(wall()), model(nudged), **in_mm).changes == []
     result = diff_elements(model(wall()), model(nudged), tolerance=0.5, **in_mm)
-    assert result.changes[0].fields[0].note == "moved 0.8 millimetre"
+    assert result.changes[0].fields[0].note == "moved 0.8 mm"
     assert result.tolerance == 0.5
 
 
@@ -320,7 +320,7 @@ def test_summary_rows_json_and_text() -> None:
     rows = result.rows()
     assert rows[0] == ("added", "C", "IfcWall", "Wall", "Ground floor", "", "", "", "")
     assert rows[2] == ("changed", "A", "IfcWall", "=cmd()", "Ground floor", "Name", "Wall", "=cmd()", "")
-    assert rows[3][5:] == ("Placement", "(1, 2, 0)", "(2, 2, 0)", "moved 1 metre")
+    assert rows[3][5:] == ("Placement", "(1, 2, 0)", "(2, 2, 0)", "moved 1 m")
 
     text = result.format_text()
     assert "Compare version 1 → version 2" in text

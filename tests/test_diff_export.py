@@ -52,7 +52,7 @@ def test_csv_has_one_row_per_change_and_no_formulas(result: DiffResult, tmp_path
     by_field = {(r[1], r[5]): r for r in rows[1:]}
     assert by_field[("A", "Name")][6:8] == ["Wand Ä", '\'=HYPERLINK("http://x")']
     assert by_field[("A", "Name")][3] == '\'=HYPERLINK("http://x")'
-    assert by_field[("C", "Placement")][6:] == ["(0, 0, 0)", "(1.5, 0, 0)", "moved 1.5 metre"]
+    assert by_field[("C", "Placement")][6:] == ["(0, 0, 0)", "(1.5, 0, 0)", "moved 1.5 m"]
     assert by_field[("B", "")][0] == "removed"
 
 

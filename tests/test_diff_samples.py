@@ -307,7 +307,7 @@ def test_move_by_one_metre_is_reported(sample: Sample, originals, tmp_path: Path
     result, _ = diff_after(sample, originals, tmp_path, lambda ifc: move(ifc, sample.wall, (1.0, 0.0, 0.0)))
     assert shape(result) == {(CHANGED, sample.wall): ["Placement"]}
     field = only_change(result).fields[0]
-    assert field.note == "moved 1 metre"
+    assert field.note == "moved 1 m"
     assert np.subtract(field.new["origin"], field.old["origin"]) == pytest.approx([1.0, 0.0, 0.0])
     assert field.new["x_axis"] == pytest.approx(field.old["x_axis"])
 
@@ -321,7 +321,7 @@ def test_move_by_a_hundredth_of_a_millimetre_is_not_reported(sample: Sample, ori
     # It did move, by less than the default 1 mm: a finer tolerance sees it.
     fine = compare(originals[sample.path], nudged, tolerance=0.000001)
     assert shape(fine) == {(CHANGED, sample.wall): ["Placement"]}
-    assert fine.changes[0].fields[0].note == "moved 0.00001 metre"
+    assert fine.changes[0].fields[0].note == "moved 0.00001 m"
 
 
 @pytest.mark.parametrize("sample", SAMPLES)
@@ -446,7 +446,7 @@ def test_unit_change_alone_is_no_change(originals, tmp_path: Path) -> None:
     edited_copy(target, moved, lambda ifc: move(ifc, sample.wall, (1000.0, 0.0, 0.0)))
     result = compare(old, snapshot_of(moved, tmp_path))
     assert shape(result) == {(CHANGED, sample.wall): ["Placement"]}
-    assert result.changes[0].fields[0].note == "moved 1000 millimetre"
+    assert result.changes[0].fields[0].note == "moved 1000 mm"
 
 
 # -- duplicate GlobalIds -----------------------------------------------------------------------

@@ -285,7 +285,7 @@ def test_details_mark_added_properties_and_moves_and_duplicates_do_not_stop_it(q
     old_x = float(position[1].strip("()").split(",")[0])
     new_x = float(position[2].strip("()").split(",")[0])
     assert new_x - old_x == pytest.approx(1.0)
-    assert ("↳ moved 1 metre", "", "") in rows
+    assert ("↳ moved 1 m", "", "") in rows
 
     # The added slab: what it holds, in the newer version only.
     panel.select_change(BASE_SLAB)

@@ -598,7 +598,8 @@ class _Comparer:
             return None
         notes = []
         if moved:
-            notes.append(f"moved {format_number(math.sqrt(distance_sq) / sn)} {self.length_unit}".rstrip())
+            unit = _LENGTH_SYMBOLS.get(self.length_unit.lower(), self.length_unit)
+            notes.append(f"moved {format_number(math.sqrt(distance_sq) / sn)} {unit}".rstrip())
         if turned:
             angle = math.degrees(math.acos(max(-1.0, min(1.0, min(x_dot, z_dot)))))
             notes.append(f"turned {format_number(round(angle, 3))}°")
