@@ -116,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_cli(argv: list[str]) -> int:
+    _printable_output()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -251,12 +252,16 @@ def _cmd_models(args: argparse.Namespace, data_dir: Path) -> int:
 
 
 def _cmd_history(args: argparse.Namespace, data_dir: Path) -> int:
+    from .store.compare import change_counts_against_previous
+
     with _store(data_dir) as store:
         model = store.resolve_model(args.model)
         versions = store.list_versions(model.id)
         events = store.history_events(model.id)
+        changes = change_counts_against_previous(store, model.id)
     if args.json:
-        return _print_json({"model": model, "versions": versions, "events": events})
+        counts = {number: dict(zip(("added", "removed", "changed"), c, strict=True)) for number, c in changes.items()}
+        return _print_json({"model": model, "versions": versions, "events": events, "changes": counts})
     print(f"{model.name} (model {model.id})")
     rows = [
         (
@@ -265,11 +270,12 @@ def _cmd_history(args: argparse.Namespace, data_dir: Path) -> int:
             v.source_name,
             v.application or "",
             v.element_count,
+            "+{} −{} ~{}".format(*changes[v.number]),
             len(v.warnings),
         )
         for v in versions
     ]
-    _print_table(("VERSION", "IMPORTED", "FILE", "APPLICATION", "ELEMENTS", "WARNINGS"), rows)
+    _print_table(("VERSION", "IMPORTED", "FILE", "APPLICATION", "ELEMENTS", "CHANGES", "WARNINGS"), rows)
     reverts = [e for e in events if e.kind == "revert"]
     if reverts:
         print(f"{count_of(len(reverts), 'revert')}; last: {_short_time(reverts[-1].created_at)}")
@@ -346,6 +352,27 @@ def _cmd_export(args: argparse.Namespace, data_dir: Path) -> int:
             "holds that zip archive as it was. Name it .ifczip for other programs to open it."
         )
     return EXIT_OK
+
+
+def _printable_output() -> None:
+    """Output that never fails on a character outside the console's code page.
+
+    Names are in any script (1階, طابق) and the output uses →, − and ². Redirected to a file
+    or a pipe on Windows, Python writes in the ANSI code page and would stop with an error
+    on the first such character: there it writes UTF-8 instead, and on a console that
+    cannot show a character, a replacement mark.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+        if encoding == "utf8" or not hasattr(stream, "reconfigure"):
+            continue
+        try:
+            if stream.isatty():
+                stream.reconfigure(errors="replace")
+            else:
+                stream.reconfigure(encoding="utf-8", errors="replace")
+        except (OSError, ValueError):
+            continue
 
 
 def _is_zip(path: Path) -> bool:

@@ -67,6 +67,9 @@ def test_show_history_revert_and_export_of_real_imports(data_dir: Path, tmp_path
     assert run_cli(["history", "--data-dir", str(data_dir), "simple wall", "--json"]) == 0
     history = json.loads(capsys.readouterr().out)
     assert [(v["number"], v["is_current"]) for v in history["versions"]] == [(1, False), (2, True)]
+    assert history["changes"]["2"] == {"added": 0, "removed": 0, "changed": 1}  # the renamed wall
+    assert run_cli(["history", "--data-dir", str(data_dir), "simple wall"]) == 0
+    assert "+0 −0 ~1" in capsys.readouterr().out
 
     assert run_cli(["revert", "--data-dir", str(data_dir), "simple wall", "1"]) == 0
     assert run_cli(["show", "--data-dir", str(data_dir), "simple wall", "--json"]) == 0
@@ -158,3 +161,21 @@ def test_show_says_when_the_length_unit_is_assumed_and_export_notes_a_zip_writte
     assert "holds that zip archive as it was. Name it .ifczip" in capsys.readouterr().out
     assert run_cli(["export", "--data-dir", str(data_dir), "ohne Einheiten", "1", str(tmp_path / "a.ifczip")]) == 0
     assert "Note:" not in capsys.readouterr().out
+
+
+def test_output_redirected_in_a_code_page_without_the_characters_is_written_in_utf8(data_dir: Path):
+    # As on Windows with the output redirected to a file: Python would write cp1252 and stop at '−'.
+    import os
+    import subprocess
+    import sys
+
+    assert run_cli(["process", "--data-dir", str(data_dir), str(sample("ifc4_archicad20_fzk_haus.ifc"))]) == 0
+    env = {**os.environ, "PYTHONIOENCODING": "cp1252", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    done = subprocess.run(
+        [sys.executable, "-m", "ifc_desktop", "history", "--data-dir", str(data_dir), "ifc4_archicad20_fzk_haus"],
+        capture_output=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
+    assert "+127 −0 ~0" in done.stdout.decode("utf-8")
