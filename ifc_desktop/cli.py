@@ -20,6 +20,23 @@ if TYPE_CHECKING:
     from .store import StoreCorrupt, VersionInfo
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+TIME_LIMIT_HELP = "seconds a job may take before it is stopped (default: no limit)"
+
+
+def _positive(kind: type) -> Any:
+    """An argparse type: a number of ``kind`` above zero."""
+
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+        return value
+
+    return parse
+
 
 COMMANDS = (
     "process",
@@ -76,10 +93,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("process", parents=[common, reading], help="import IFC files as versions")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument(
-        "--workers", type=int, default=None, help="worker processes (default: min(4, CPUs); at most the number of CPUs)"
+        "--workers",
+        type=_positive(int),
+        default=None,
+        help="worker processes (default: min(4, CPUs); at most the number of CPUs)",
     )
-    p.add_argument("--retries", type=int, default=3, help="attempts for transient failures (default 3)")
-    p.add_argument("--time-limit", type=float, default=None, help="seconds before a job is stopped")
+    p.add_argument(
+        "--retries",
+        type=_positive(int),
+        default=3,
+        help="attempts in all, for failures that may pass (default 3; 1: no retry)",
+    )
+    p.add_argument("--time-limit", type=_positive(float), default=None, help=TIME_LIMIT_HELP)
     p.add_argument("--new-model", action="store_true", help="import as a new model, not a new version")
 
     sub.add_parser("models", parents=[common, reading], help="list models")
@@ -108,7 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("job", metavar="JOB", nargs="?", type=int)
     group.add_argument("--failed", action="store_true", help="retry every failed job")
-    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--workers", type=_positive(int), default=None)
+    p.add_argument("--time-limit", type=_positive(float), default=None, help=TIME_LIMIT_HELP)
     p = sub.add_parser("cancel", parents=[common], help="cancel a pending or running job")
     p.add_argument("job", metavar="JOB", type=int)
     sub.add_parser("selftest", parents=[common, reading], help="check the installation")
@@ -220,7 +246,7 @@ def _cmd_jobs(args: argparse.Namespace, data_dir: Path) -> int:
 def _cmd_retry(args: argparse.Namespace, data_dir: Path) -> int:
     from .jobs.cli_commands import retry
 
-    return retry(data_dir, job_id=args.job, failed=args.failed, workers=args.workers)
+    return retry(data_dir, job_id=args.job, failed=args.failed, workers=args.workers, time_limit=args.time_limit)
 
 
 def _cmd_cancel(args: argparse.Namespace, data_dir: Path) -> int:

@@ -51,6 +51,11 @@ def test_usage_errors_exit_with_2(data_dir: Path, capsys):
     assert run_cli(["revert", "--data-dir", str(data_dir), "no such model", "1"]) == 2
     assert "No model" in capsys.readouterr().err
     assert run_cli(["history"]) == 2  # MODEL is missing
+    capsys.readouterr()
+    for option, value in (("--time-limit", "-1"), ("--retries", "0"), ("--workers", "0"), ("--time-limit", "soon")):
+        assert run_cli(["process", "--data-dir", str(data_dir), option, value, "a.ifc"]) == 2
+        assert f"argument {option}:" in capsys.readouterr().err
+    assert run_cli(["retry", "--data-dir", str(data_dir), "--failed", "--time-limit", "0"]) == 2
 
 
 def test_show_history_revert_and_export_of_real_imports(data_dir: Path, tmp_path: Path, capsys):

@@ -179,6 +179,18 @@ def test_time_limit_kills_a_hung_worker(make_engine, data_dir, tmp_path):
     assert versions_of_job(data_dir, job.id) == 0
 
 
+def test_a_job_stopped_by_its_time_limit_is_retried_with_the_limit_of_today(make_engine, data_dir, tmp_path):
+    engine, _recorder = make_engine(time_limit=1.5)
+    (job,) = engine.submit([distinct_copy(SMALL_GOOD[0], tmp_path, "slow once")], fault="hang:Opening file")
+    assert engine.wait([job.id], timeout=60)
+    assert engine.get(job.id).state == JobState.FAILURE
+    engine.set_time_limit(120)  # as the Settings dialog does, once the user sees why it stopped
+    requeued = engine.retry(job.id)
+    assert requeued.time_limit == 120
+    assert engine.wait([job.id], timeout=120)
+    assert engine.get(job.id).state == JobState.SUCCESS
+
+
 def test_retry_of_a_failed_job(make_engine, data_dir, tmp_path):
     engine, recorder = make_engine()
     later = tmp_path / "arrives later.ifc"

@@ -148,12 +148,15 @@ def retry(
     failed: bool = False,
     workers: int | None = None,
     *,
+    time_limit: float | None = None,
     as_json: bool = False,
     out: TextIO | None = None,
 ) -> int:
-    """Queue a failed or cancelled job (or every failed one) again and follow it to the end."""
+    """Queue a failed or cancelled job (or every failed one) again and follow it to the end.
+
+    The job gets ``time_limit`` (None: no limit), not the limit it was queued with."""
     out = out or sys.stdout
-    engine = JobEngine(Path(data_dir), workers=workers)
+    engine = JobEngine(Path(data_dir), workers=workers, time_limit=time_limit)
     printer = ProgressPrinter(sys.stderr if as_json else out, jobs=[])
     engine.add_listener(printer)
     engine.start()

@@ -116,7 +116,7 @@ class JobEngine:
         self.data_dir = Path(data_dir)
         self._workers = usable_workers(workers) if workers and workers > 0 else default_workers()
         self._max_attempts = max(1, max_attempts)
-        self._time_limit = time_limit
+        self._time_limit = time_limit if time_limit and time_limit > 0 else None  # as set_time_limit
         self._backoff_base = backoff_base
         self._memory_budget = memory_budget
         self._recycle_after = recycle_after
@@ -428,6 +428,8 @@ class JobEngine:
             "state": JobState.PENDING,
             "attempts": 0,
             "max_attempts": self._max_attempts,
+            # Today's limit: a job stopped by the limit it was queued with would only be stopped again.
+            "time_limit": self._time_limit,
             "queued_at": utcnow(),
             "started_at": None,
             "finished_at": None,
