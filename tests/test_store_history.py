@@ -93,10 +93,13 @@ def test_same_bytes_twice_is_one_version(store: Store, tmp_path: Path) -> None:
 
 
 def test_job_id_makes_save_idempotent(store: Store, tmp_path: Path) -> None:
-    first = save(store, tmp_path, make_snapshot(), job_id=42)
-    # A retried job re-saves; even with other bytes it must not add a version.
+    first = save(store, tmp_path, make_snapshot(), payload=b"ISO-10303-21; Haus", job_id=42)
+    # A retried job re-saves; even with other bytes it must not add a version. The version is still
+    # the one this job made (its worker stopped after the commit), not one it found.
     retried = save(store, tmp_path, make_snapshot(edit="changed"), job_id=42)
-    assert not retried.created and retried.id == first.id
+    assert retried.created and retried.id == first.id
+    other_job = save(store, tmp_path, make_snapshot(), payload=b"ISO-10303-21; Haus", job_id=43)  # job 42's bytes
+    assert not other_job.created and other_job.id == first.id
     assert table_counts(store)["versions"] == 1
 
 
@@ -396,3 +399,19 @@ def test_models_are_listed_by_name_whatever_its_case(store: Store, tmp_path: Pat
     for name in ("haus_v2.ifc", "Zebra.ifc", "bSI_sample.ifc", "Apfel.ifc"):
         save(store, tmp_path, make_snapshot(project_global_id=None, source_name=name), name=name)
     assert [m.name for m in store.list_models()] == ["Apfel", "bSI_sample", "haus_v2", "Zebra"]
+
+
+def test_a_retried_job_whose_version_was_committed_reports_it_as_made_not_found(tmp_path: Path):
+    """The worker stopped after its commit; the retry finds the version by its bytes."""
+    from ifc_desktop.jobs.task import ImportRequest, run_import
+
+    from .conftest import sample
+
+    data_dir = tmp_path / "data"
+    Store.open(data_dir).close()
+    wall = str(sample("ifc2x3_revit2021_simple_wall.ifc"))
+    first = run_import(ImportRequest(job_id=7, path=wall, data_dir=str(data_dir)))
+    again = run_import(ImportRequest(job_id=7, path=wall, data_dir=str(data_dir)))
+    assert first.created and again.created and again.version_id == first.version_id
+    other = run_import(ImportRequest(job_id=8, path=wall, data_dir=str(data_dir)))
+    assert not other.created and other.version_id == first.version_id

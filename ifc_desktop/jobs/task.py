@@ -14,7 +14,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -104,6 +104,8 @@ def run_import(
         if not request.new_model:
             existing = store.find_version_by_sha(sha256)
             if existing is not None:
+                # This job's own version when its worker stopped after the commit: made, not found.
+                existing = replace(existing, created=request.job_id is not None and existing.job_id == request.job_id)
                 reporter.start(STAGE_SAVE)
                 return _outcome(store.resolve_model(existing.model_id), existing, timer)
         # One collector pause for extracting and saving, ended only once the snapshot is

@@ -157,7 +157,7 @@ class Store:
                 conn, snapshot, source_name, sha256, content_sha256, job_id, new_model
             )
             if existing is not None:
-                return reader.version_info(conn, existing)
+                return _found(reader.version_info(conn, existing), job_id)
             warning = None if new_model else writer.foreign_project_warning(conn, snapshot, source_name)
             if warning is not None:
                 snapshot = replace(snapshot, warnings=[*snapshot.warnings, warning])
@@ -175,7 +175,7 @@ class Store:
                     conn, snapshot, source_name, sha256, content_sha256, job_id, new_model
                 )
                 if existing is not None:
-                    return reader.version_info(conn, existing)
+                    return _found(reader.version_info(conn, existing), job_id)
                 version_id = writer.write_version(
                     conn,
                     snapshot,
@@ -370,3 +370,9 @@ class Store:
         """
         with self.read() as conn:
             return elements.load_elements(conn, version_id, with_psets=with_psets, global_ids=global_ids)
+
+
+def _found(version: VersionInfo, job_id: int | None) -> VersionInfo:
+    """A version found instead of saved: made by this very job (its worker stopped after the commit,
+    and the retry finds it), or one the job's content duplicates."""
+    return replace(version, created=job_id is not None and version.job_id == job_id)
