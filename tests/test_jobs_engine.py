@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -453,6 +454,20 @@ def test_versions_of_one_model_are_numbered_in_queue_order_whichever_worker_ends
     # While it waited, its job said so (and then went on saving).
     stages = [e[2].stage_name for e in recorder.for_job(newer.id) if e[0] == "progress"]
     assert STAGE_WAITING in stages and stages[-1] == "Saving"
+
+
+def test_waiting_for_the_turn_to_save_does_not_count_against_the_time_limit(make_engine, tmp_path):
+    engine, recorder = make_engine(workers=2)
+    project = "2O2Fr$t4X7Zf8NOew3FNr2"
+    (older,) = engine.submit([_tower(tmp_path, "tower big.ifc", 1, project)], fault="hang:Computing placements")
+    (newer,) = engine.submit([_tower(tmp_path, "tower small.ifc", 2, project)])
+    recorder.wait_for(lambda e: e[0] == "progress" and e[1] == newer.id and e[2].stage_name == STAGE_WAITING)
+    time.sleep(3.5)  # waited longer than the limit set now
+    engine.set_time_limit(3.0)
+    assert engine.wait(timeout=60)
+    assert engine.get(older.id).state == JobState.FAILURE  # its own time was up
+    newer = engine.get(newer.id)
+    assert newer.state == JobState.SUCCESS, newer.error_message
 
 
 def test_a_job_of_another_model_does_not_wait_for_an_earlier_one(make_engine, tmp_path):

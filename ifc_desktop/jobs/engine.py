@@ -99,6 +99,10 @@ class _Extra:
     stage_started: float | None = None
     last_progress_event: float = 0.0
     durations: dict[str, float] = field(default_factory=dict)
+    # Waiting for its turn to save (``jobs.save_order``) is not the job's own time: the time
+    # limit leaves it out, so a small file behind a large one of its model is not stopped.
+    waiting_since: float | None = None  # time.monotonic() when it began to wait
+    waited: float = 0.0  # seconds this attempt has waited
 
 
 class JobEngine:
@@ -653,15 +657,21 @@ class JobEngine:
         for worker in self._pool.busy():
             if worker.job_id is None or not worker.started:
                 continue
-            with self._lock:
-                job = self._jobs.get(worker.job_id)
-            if job is None or job.started_at is None:
-                continue
-            if job.time_limit:
-                elapsed = (utcnow() - job.started_at).total_seconds()
-                worker.deadline = time.monotonic() + job.time_limit - elapsed
-            else:
-                worker.deadline = None
+            extra = self._extra.get(worker.job_id)
+            if extra is not None and extra.waiting_since is not None:
+                continue  # waiting for its turn: the deadline is set when the turn comes
+            worker.deadline = self._deadline(worker.job_id)
+
+    def _deadline(self, job_id: int) -> float | None:
+        """When the job's attempt reaches its time limit (time.monotonic()), the time it waited
+        for its turn to save left out; None without a limit."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+        if job is None or job.started_at is None or not job.time_limit:
+            return None
+        waited = self._extra[job_id].waited if job_id in self._extra else 0.0
+        elapsed = (utcnow() - job.started_at).total_seconds() - waited
+        return time.monotonic() + job.time_limit - elapsed
 
     def _kill_job(self, job_id: int, reason: str) -> None:
         assert self._pool is not None
@@ -691,6 +701,8 @@ class JobEngine:
         elif kind == "save_ready":
             self._save_order.request(job_id)
             if job_id not in self._grant_save_turns():
+                self._extra.setdefault(job_id, _Extra()).waiting_since = time.monotonic()
+                worker.deadline = None  # its own time stands still while it waits
                 job = self._jobs[job_id]  # its stage is Saving: show what it waits for instead
                 self._on_progress(job_id, Progress(job.stage_index, job.stage_count, STAGE_WAITING, 0.0))
 
@@ -710,6 +722,11 @@ class JobEngine:
         for job_id in granted:
             worker = self._pool.worker_for(job_id)
             if worker is not None:
+                extra = self._extra.get(job_id)
+                if extra is not None and extra.waiting_since is not None:
+                    extra.waited += time.monotonic() - extra.waiting_since
+                    extra.waiting_since = None
+                    worker.deadline = self._deadline(job_id)
                 self._pool.send(worker, ("save", job_id))
         return granted
 
@@ -718,6 +735,7 @@ class JobEngine:
             job = self._jobs[job_id]
             extra = self._extra.setdefault(job_id, _Extra())
             extra.stage_started, extra.durations, extra.last_progress_event = None, {}, 0.0
+            extra.waiting_since, extra.waited = None, 0.0
             job = self._set(
                 job_id,
                 state=JobState.STARTED,
