@@ -196,3 +196,16 @@ def test_cli_process_and_jobs_in_a_real_process(data_dir, tmp_path):
     )
     assert listing.returncode == 0, listing.stderr
     assert [Path(job["path"]).name for job in json.loads(listing.stdout)] == [f.name for f in files]
+
+
+def test_process_fails_with_a_clear_message_when_no_worker_process_can_start(data_dir, tmp_path, monkeypatch):
+    # Every worker exits as it starts, as with a damaged installation or a blocked program.
+    blocker = tmp_path / "blocked start"
+    blocker.mkdir()
+    (blocker / "sitecustomize.py").write_text("import os, sys\nif '--multiprocessing-fork' in sys.argv: os._exit(3)\n")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(blocker), os.environ.get("PYTHONPATH", "")]))
+    monkeypatch.setattr("ifc_desktop.jobs.pool.RESPAWN_DELAY", 0.05)
+    out = io.StringIO()
+    code = process([sample(SMALL_GOOD[0])], data_dir, workers=1, out=out)
+    assert code == 1
+    assert "could not start the processes that read IFC files" in out.getvalue()

@@ -89,6 +89,10 @@ def usable_workers(requested: int) -> int:
     return max(1, min(requested, processor_count()))
 
 
+# Worker processes that exit before they are ready, in a row, before queued jobs are failed.
+FAILED_STARTS_BEFORE_GIVING_UP = 4
+
+
 @dataclass
 class _Extra:
     """What the engine keeps about a job beyond its row."""
@@ -553,6 +557,8 @@ class JobEngine:
                 self._dispatch()
                 self._enforce_deadlines()
                 pool.poll(self._next_wakeup())
+                if pool.failed_starts >= FAILED_STARTS_BEFORE_GIVING_UP:
+                    self._fail_waiting_jobs(pool.failed_starts)
                 ready = sum(1 for worker in pool.workers if worker.ready and not worker.retire)
                 if ready != self._ready_workers:
                     with self._lock:
@@ -562,6 +568,34 @@ class JobEngine:
             log.exception("the job scheduler stopped")
         finally:
             self._stop_workers()
+
+    def _fail_waiting_jobs(self, failed_starts: int) -> None:
+        """No worker process can start (a damaged installation, a security tool blocking it):
+        the queued jobs fail with a message saying so, rather than wait forever."""
+        if not self._is_runner:
+            return
+        message = (
+            f"IFC Desktop could not start the processes that read IFC files ({failed_starts} attempts in a row; "
+            "the log has the details). Run 'ifc-desktop selftest' to check the installation, then retry."
+        )
+        with self._lock:
+            waiting = [
+                job.id
+                for job in self._jobs.values()
+                if job.state in WAITING_STATES and job.id not in self._assigned and not job.cancel_requested
+            ]
+            for job_id in waiting:
+                job = self._set(
+                    job_id,
+                    state=JobState.FAILURE,
+                    finished_at=utcnow(),
+                    next_attempt_at=None,
+                    error_message=message,
+                    error_details=None,
+                    error_permanent=False,
+                )
+                self._events.emit("on_state_changed", job)
+                self._events.emit("on_failed", job, message)
 
     def _stop_workers(self) -> None:
         assert self._pool is not None

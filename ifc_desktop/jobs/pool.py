@@ -26,7 +26,8 @@ from ifc_desktop.jobs.worker import worker_main
 log = logging.getLogger(__name__)
 
 # A worker that dies before it is ready (a broken install, say) is not respawned in a tight loop.
-RESPAWN_DELAY = 1.0
+RESPAWN_DELAY = 1.0  # after a worker died starting, doubled for each failure in a row
+MAX_RESPAWN_DELAY = 30.0
 
 
 @dataclass(eq=False)
@@ -70,6 +71,7 @@ class WorkerPool:
         self._target = 0
         self._numbers = 0
         self._spawn_not_before = 0.0
+        self.failed_starts = 0  # workers in a row that exited before they were ready
         self._job_object = _kill_on_close_job() if sys.platform == "win32" else None
 
     @property
@@ -207,6 +209,7 @@ class WorkerPool:
                 message = worker.conn.recv()
                 if message[0] == "ready":
                     worker.ready = True
+                    self.failed_starts = 0
                     continue
                 if message[0] == "started":
                     worker.started = True
@@ -226,7 +229,9 @@ class WorkerPool:
         worker.conn.close()
         if not worker.ready and worker.kill_reason is None:
             log.error("a worker process exited before it was ready (exit code %s)", worker.process.exitcode)
-            self._spawn_not_before = time.monotonic() + RESPAWN_DELAY
+            self.failed_starts += 1
+            delay = min(MAX_RESPAWN_DELAY, RESPAWN_DELAY * 2 ** (self.failed_starts - 1))
+            self._spawn_not_before = time.monotonic() + delay
         self._on_exit(worker, worker.process.exitcode)
         worker.process.close()
 
