@@ -456,6 +456,43 @@ def test_versions_of_one_model_are_numbered_in_queue_order_whichever_worker_ends
     assert STAGE_WAITING in stages and stages[-1] == "Saving"
 
 
+def test_a_file_whose_worker_stopped_keeps_its_place_in_the_order_of_its_model(make_engine, tmp_path):
+    engine, _recorder = make_engine(workers=2)
+    project = "2O2Fr$t4X7Zf8NOew3FNr2"
+    # The older export is larger: the newer one is read first and waits; then the older one's
+    # worker dies as it is about to save.
+    from ifc_desktop.core.synthetic import write_model
+
+    big = tmp_path / "tower week 1.ifc"
+    write_model(big, elements=3000, seed=1, project_global_id=project, geometry=False)
+    (older,) = engine.submit([big], fault="kill:Saving")
+    (newer,) = engine.submit([_tower(tmp_path, "tower week 2.ifc", 2, project)])
+    assert engine.wait(timeout=120)
+    older, newer = engine.get(older.id), engine.get(newer.id)
+    assert older.state == newer.state == JobState.SUCCESS
+    assert older.attempts == 2
+    from ifc_desktop.store import Store
+
+    with Store.open(engine.data_dir) as store:
+        first, second = store.version(older.version_id), store.version(newer.version_id)
+    assert (first.number, second.number) == (1, 2)  # the retried older file is still version 1
+    assert second.is_current
+
+
+def test_when_every_worker_holds_a_waiting_job_the_queue_gives_way_to_a_retry_that_cannot_start(make_engine, tmp_path):
+    from ifc_desktop.core.synthetic import write_model
+
+    # A retry a few seconds later: meanwhile both later files take the workers and wait for it.
+    engine, _recorder = make_engine(workers=2, backoff_base=3.0)
+    project = "2O2Fr$t4X7Zf8NOew3FNr2"
+    big = tmp_path / "tower week 1.ifc"
+    write_model(big, elements=3000, seed=1, project_global_id=project, geometry=False)
+    (older,) = engine.submit([big], fault="kill:Saving")
+    later = engine.submit([_tower(tmp_path, f"tower week {n}.ifc", n, project) for n in (2, 3)])
+    assert engine.wait(timeout=120), "a wait for a turn to save never ended"
+    assert {engine.get(job.id).state for job in (older, *later)} == {JobState.SUCCESS}
+
+
 def test_waiting_for_the_turn_to_save_does_not_count_against_the_time_limit(make_engine, tmp_path):
     engine, recorder = make_engine(workers=2)
     project = "2O2Fr$t4X7Zf8NOew3FNr2"

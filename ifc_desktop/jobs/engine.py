@@ -555,6 +555,8 @@ class JobEngine:
                     break
                 pool.ensure_size()
                 self._dispatch()
+                if self._save_order.any_waiting():
+                    self._grant_save_turns()  # a job it waited for may have been cancelled or cleared meanwhile
                 self._enforce_deadlines()
                 pool.poll(self._next_wakeup())
                 if pool.failed_starts >= FAILED_STARTS_BEFORE_GIVING_UP:
@@ -727,8 +729,8 @@ class JobEngine:
             self._on_done(worker, job_id, message[2])
         elif kind == "failed":
             _, _, text, details, permanent = message
+            self._fail_attempt(job_id, text, details, permanent)  # first: a job to be retried keeps its place
             self._release(worker, job_id)
-            self._fail_attempt(job_id, text, details, permanent)
         elif kind == "identity":
             self._save_order.identify(job_id, message[2])
             self._grant_save_turns()
@@ -752,7 +754,16 @@ class JobEngine:
                 for job_id in self._assigned
                 if (job := self._jobs.get(job_id)) is not None
             ]
-        granted = self._save_order.grant(running)
+            between = [
+                RunningJob(job.id, (job.queued_at, job.id), job.new_model)
+                for job in self._jobs.values()
+                if job.state == JobState.RETRY and job.id not in self._assigned and not job.cancel_requested
+            ]
+        granted = self._save_order.grant(running + between)
+        all_wait = self._save_order.waiting([job.job_id for job in running])
+        if not granted and between and all_wait and len(running) >= self._workers:
+            # Every worker holds a job that waits, so no retry can start: the queue gives way.
+            granted = self._save_order.grant(running)
         for job_id in granted:
             worker = self._pool.worker_for(job_id)
             if worker is not None:
@@ -876,7 +887,8 @@ class JobEngine:
             self._assigned.pop(job_id, None)
             worker.load += self._extra.get(job_id, _Extra()).peak or 0
         self._pool.release(worker, recycle=worker.load > self._recycle_after)
-        self._save_order.forget(job_id)
+        job = self._jobs.get(job_id)
+        self._save_order.forget(job_id, retried=job is not None and job.state == JobState.RETRY)
         self._grant_save_turns()
 
     def _on_worker_exit(self, worker: Worker, exitcode: int | None) -> None:
@@ -886,7 +898,8 @@ class JobEngine:
         try:
             self._end_attempt_on_exit(worker, job_id, exitcode)
         finally:
-            self._save_order.forget(job_id)
+            job = self._jobs.get(job_id)
+            self._save_order.forget(job_id, retried=job is not None and job.state == JobState.RETRY)
             self._grant_save_turns()
 
     def _end_attempt_on_exit(self, worker: Worker, job_id: int, exitcode: int | None) -> None:

@@ -10,8 +10,12 @@ Which model a job belongs to is known once its worker has read the IfcProject
 GlobalId (``store.writer.matching_model``), so a job waits only for earlier jobs
 that are still reading that far or that hold the same project; a file without
 a project joins a model by its file name, so it waits for (and holds up) every
-earlier job. Jobs waiting for a retry do not hold others up: only running jobs
-do, and the earliest running job never waits, so every wait ends.
+earlier job.
+
+A job between two attempts (its worker stopped) keeps its place: later jobs of
+its model wait for its next attempt, and it keeps the project it had read. So
+that every wait ends, the engine lets the queue give way when that attempt
+cannot start: when every worker holds a job that waits (see ``JobEngine``).
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class RunningJob:
+    """A job running, or between two attempts (it holds later jobs up, but never asks to save)."""
+
     job_id: int
     queue_key: tuple[object, ...]  # sorts as the queue does
     new_model: bool  # forced into a model of its own: no order to keep
@@ -39,10 +45,19 @@ class SaveOrder:
     def request(self, job_id: int) -> None:
         self._waiting.add(job_id)
 
-    def forget(self, job_id: int) -> None:
-        """The job's attempt is over (saved, failed, killed): it holds nobody up any more."""
-        self._projects.pop(job_id, None)
+    def forget(self, job_id: int, *, retried: bool = False) -> None:
+        """The job's attempt is over (saved, failed, killed): it no longer waits. Unless it will be
+        ``retried``, it holds nobody up any more either; if it will, it keeps the project it read."""
+        if not retried:
+            self._projects.pop(job_id, None)
         self._waiting.discard(job_id)
+
+    def any_waiting(self) -> bool:
+        return bool(self._waiting)
+
+    def waiting(self, job_ids: list[int]) -> bool:
+        """Whether every one of these jobs waits for its turn."""
+        return all(job_id in self._waiting for job_id in job_ids)
 
     def grant(self, running: list[RunningJob]) -> list[int]:
         """The waiting jobs that may save now; they stop waiting."""
