@@ -77,9 +77,26 @@ def test_expected_peak_reads_the_zip_member_size():
 
 def test_exit_descriptions_name_the_cause():
     assert "segmentation fault" in describe_exit(-signal.SIGSEGV)
-    assert "out of memory" in describe_exit(-signal.SIGKILL)
+    assert "memory runs out, or by another program" in describe_exit(-signal.SIGKILL)
     assert "exit code 3" in describe_exit(3)
     assert "access violation" in describe_exit(0xC0000005)
+
+
+def test_failures_of_the_machine_rather_than_the_file_are_told_in_plain_words(tmp_path):
+    import sqlite3
+
+    from ifc_desktop.core.errors import as_import_failure
+    from ifc_desktop.store.blobs import BlobStore
+
+    source = tmp_path / "plan.ifc"
+    source.write_bytes(b"ISO-10303-21; edited after hashing")
+    try:
+        BlobStore(tmp_path / "data").put_file(source, "0" * 64)
+    except Exception as exc:
+        changed = as_import_failure(exc)
+    assert changed.message.startswith("The file changed while it was being imported") and not changed.permanent
+    read_only = as_import_failure(sqlite3.OperationalError("attempt to write a readonly database"))
+    assert read_only.message == "The data folder is read-only: IFC Desktop cannot save the version there."
 
 
 def test_save_turns_follow_the_queue_within_a_model_and_never_across_models():

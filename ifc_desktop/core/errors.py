@@ -83,4 +83,11 @@ def as_import_failure(exc: BaseException) -> ImportFailure:
         return TransientFailure("The history database was busy; the import will be retried.", details)
     if "disk is full" in text:  # also SQLite's "database or disk is full"
         return TransientFailure("The disk is full: free some space and retry.", details)
+    if "changed while it was being stored" in text:  # store.blobs: its SHA-256 moved under the copy
+        return TransientFailure(
+            "The file changed while it was being imported (is it still being saved or copied?); it will be read again.",
+            details,
+        )
+    if "readonly database" in text or "read-only file system" in text:
+        return TransientFailure("The data folder is read-only: IFC Desktop cannot save the version there.", details)
     return TransientFailure(f"Unexpected error while importing: {type(exc).__name__}: {exc}", details)

@@ -248,7 +248,7 @@ def describe_exit(exitcode: int | None) -> str:
         if name == "SIGSEGV":
             return "The import process crashed (segmentation fault) while reading this file."
         if name == "SIGKILL":
-            return "The import process was killed, usually because the computer ran out of memory."
+            return "The import process was killed: by the system when memory runs out, or by another program or person."
         if name == "SIGABRT":
             return "The import process aborted while reading this file."
         return f"The import process was stopped by {name}."
