@@ -81,3 +81,18 @@ def test_data_folder_with_url_and_config_special_characters(tmp_path: Path) -> N
     assert database_path(data_dir).is_file()
     with Store.open(data_dir) as store:
         assert store.get_version(version.model_id).id == version.id
+
+
+def test_a_read_only_history_is_named_as_such(tmp_path, monkeypatch):
+    import sqlite3
+
+    from sqlalchemy import exc
+
+    from ifc_desktop.store import db
+
+    def read_only(*_args, **_kwargs):
+        raise exc.OperationalError("PRAGMA", {}, sqlite3.OperationalError("attempt to write a readonly database"))
+
+    monkeypatch.setattr(db, "migrate", read_only)
+    with pytest.raises(db.StoreError, match=r"history\.sqlite is read-only: IFC Desktop needs to write in its data"):
+        Store.open(tmp_path / "Daten")

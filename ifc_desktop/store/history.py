@@ -66,6 +66,11 @@ class Store:
             reason = str(getattr(error, "orig", error))
             if db.is_corruption_error(error):
                 raise db.StoreCorrupt(db_path, reason) from error
+            if "readonly" in reason or "read-only" in reason:
+                raise db.StoreError(
+                    f"The history database {db_path} is read-only: IFC Desktop needs to write in its data folder "
+                    "(choose another with --data-dir or IFC_DESKTOP_DATA_DIR)."
+                ) from error
             raise db.StoreError(f"The history database {db_path} cannot be opened: {reason}") from error
         except BaseException:
             engine.dispose()
