@@ -231,7 +231,8 @@ def test_unit_change_compares_lengths_not_numbers() -> None:
     result = diff_elements(model(wall()), model(in_mm), **scales)
     assert result.changes == []
     assert result.summary.quantities["Length"].before == pytest.approx(4000.0)
-    assert count_changes(model(wall()), model(in_mm), confirm=True, old_length_scale=1.0, new_length_scale=0.001) == (
+    old, new = model(wall()), model(in_mm)
+    assert count_changes(old, new, in_full=lambda _ids: (old, new), old_length_scale=1.0, new_length_scale=0.001) == (
         result.counts
     )
 
@@ -442,7 +443,8 @@ def test_areas_and_volumes_are_compared_in_their_own_units_when_the_units_change
     mm_units = [MM, UnitInfo("AREAUNIT", "square millimetre", "mm²", 1e-6), UnitInfo("VOLUMEUNIT", "", "mm³", 1e-9)]
     scales = dict(old_length_scale=0.001, new_length_scale=1.0, old_units=mm_units, new_units=[M, SQUARE_M, CUBIC_M])
     assert diff_elements(model(in_mm), model(in_m), **scales).changes == []
-    assert count_changes(model(in_mm), model(in_m), confirm=True, **scales).as_tuple() == (0, 0, 0)
+    old, new = model(in_mm), model(in_m)
+    assert count_changes(old, new, in_full=lambda _ids: (old, new), **scales).as_tuple() == (0, 0, 0)
 
     bigger = wall(property_sets=quantities(Length=4.0, Area=12.5, Volume=3.0), content_hash="m2")
     change = diff_elements(model(in_mm), model(bigger), **scales).changes[0]

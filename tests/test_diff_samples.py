@@ -97,9 +97,17 @@ def compare(old: Snapshot, new: Snapshot, **options) -> DiffResult:
         **scales,
         **options,
     )
-    # Across a unit change every length changes the hashes: the history list confirms those in full.
-    confirm = old.project.length_scale != new.project.length_scale
-    fast = count_changes(old.elements, new.elements, tolerance=options.get("tolerance"), confirm=confirm, **scales)
+    # As the history list counts: pairs whose hashes differ are compared in full (here the elements carry
+    # their property sets already).
+    fast = count_changes(
+        old.elements,
+        new.elements,
+        tolerance=options.get("tolerance"),
+        old_units=old.project.units,
+        new_units=new.project.units,
+        in_full=lambda _ids: (old.elements, new.elements),
+        **scales,
+    )
     assert fast.as_tuple() == result.counts.as_tuple()
     return result
 

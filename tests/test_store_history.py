@@ -355,17 +355,25 @@ def test_storeys_are_counted_from_the_lowest_up(tmp_path: Path):
 
 
 def test_the_source_of_a_failed_import_is_removed_a_day_later_and_every_version_still_exports(tmp_path: Path):
+    from ifc_desktop.jobs.engine import JobEngine
+
+    def start_the_job_engine() -> None:  # as the app and every import command do
+        engine = JobEngine(data_dir, workers=1)
+        engine.start()
+        engine.shutdown()
+
     data_dir = tmp_path / "data"
     with Store.open(data_dir) as store:
         version = save(store, tmp_path, make_snapshot(), name="kept.ifc")
         failed_path, failed_sha, _ = write_source(tmp_path, "failed.ifc")
         store.store_source(failed_path, failed_sha)  # copied while parsing; the parse then failed
         blobs = [store.blobs.path_for(version.blob_key), store.blobs.path_for_sha(failed_sha)]
-    with Store.open(data_dir) as store:  # the next start, the same day: an import may still be running
-        assert all(blob.exists() for blob in blobs)
+    start_the_job_engine()  # the next start, the same day: an import may still be running
+    assert all(blob.exists() for blob in blobs)
     for blob in blobs:
         os.utime(blob, (1, 1))
-    with Store.open(data_dir) as store:  # a start a day later
+    start_the_job_engine()  # a start a day later
+    with Store.open(data_dir) as store:
         assert blobs[0].exists() and not blobs[1].exists()
         out = tmp_path / "exported.ifc"
         store.export_source(version.id, out)

@@ -265,7 +265,6 @@ def count_changes(
     new_length_scale: float = 1.0,
     old_units: Iterable[UnitInfo] = (),
     new_units: Iterable[UnitInfo] = (),
-    confirm: bool = False,
     in_full: Callable[[list[str]], tuple[Sequence[Element], Sequence[Element]]] | None = None,
 ) -> ChangeCounts:
     """Added / removed / changed counts from content hashes, storeys and placements.
@@ -275,11 +274,11 @@ def count_changes(
     beyond the tolerances, or its content hash differs. A differing hash is
     not always a change ``diff_elements`` reports (floating-point noise, the
     same classifications in another order, a type's property set written on
-    the occurrence, every length after a unit change), so such pairs are
-    compared in full: with ``confirm`` the elements carry their property sets;
-    with ``in_full``, it is given those pairs' GlobalIds and returns those
-    elements of the older and the newer version with their property sets.
-    Either way the counts are exactly those of ``diff_elements``.
+    the occurrence, every length after a unit change), so with ``in_full``
+    such pairs are compared in full: it is given their GlobalIds and returns
+    those elements of the older and the newer version with their property
+    sets (or simply ``old, new`` when these carry them). The counts are then
+    exactly those of ``diff_elements``; without it, every such pair counts.
     """
     comparer = _Comparer(
         tolerance=tolerance,
@@ -299,9 +298,7 @@ def count_changes(
             changed += 1
         elif o.content_hash != n.content_hash or not o.content_hash:
             unsure.append((o, n))
-    if confirm:
-        changed += sum(1 for o, n in unsure if comparer.compare(o, n, labels))
-    elif in_full is not None and unsure:
+    if in_full is not None and unsure:
         shared = {d.global_id for d in duplicates}  # paired by content: no GlobalId names one element
         changed += sum(1 for o, _ in unsure if o.global_id in shared)
         wanted = sorted({o.global_id for o, _ in unsure} - shared)

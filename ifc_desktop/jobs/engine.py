@@ -165,6 +165,8 @@ class JobEngine:
         from ifc_desktop.store import Store
 
         self._store = Store.open(self.data_dir, migrate=True)
+        # Once per app or import run (not per window or read command): copies a failed import left.
+        self._store.remove_unused_sources()
         engine = self._store.engine
         with read_connection(engine) as conn:
             loaded = repository.load_all(conn)
@@ -587,17 +589,7 @@ class JobEngine:
                 if job.state in WAITING_STATES and job.id not in self._assigned and not job.cancel_requested
             ]
             for job_id in waiting:
-                job = self._set(
-                    job_id,
-                    state=JobState.FAILURE,
-                    finished_at=utcnow(),
-                    next_attempt_at=None,
-                    error_message=message,
-                    error_details=None,
-                    error_permanent=False,
-                )
-                self._events.emit("on_state_changed", job)
-                self._events.emit("on_failed", job, message)
+                self._finish_failed(job_id, message, error_details=None, error_permanent=False)
 
     def _stop_workers(self) -> None:
         assert self._pool is not None
@@ -871,15 +863,26 @@ class JobEngine:
                 "stage_durations": durations,
             }
             if permanent or job.attempts >= job.max_attempts:
-                job = self._set(job_id, state=JobState.FAILURE, finished_at=utcnow(), next_attempt_at=None, **common)
-                self._events.emit("on_state_changed", job)
-                self._events.emit("on_failed", job, message)
+                self._finish_failed(job_id, **common)
             else:
                 delay = self._backoff_base * (2 ** max(0, job.attempts - 1))
                 job = self._set(
                     job_id, state=JobState.RETRY, next_attempt_at=utcnow() + timedelta(seconds=delay), **common
                 )
                 self._events.emit("on_state_changed", job)
+
+    def _finish_failed(self, job_id: int, error_message: str, **fields: Any) -> None:
+        """The job fails for good (until the user retries it); the caller holds the lock."""
+        job = self._set(
+            job_id,
+            state=JobState.FAILURE,
+            finished_at=utcnow(),
+            next_attempt_at=None,
+            error_message=error_message,
+            **fields,
+        )
+        self._events.emit("on_state_changed", job)
+        self._events.emit("on_failed", job, error_message)
 
     def _release(self, worker: Worker, job_id: int) -> None:
         assert self._pool is not None

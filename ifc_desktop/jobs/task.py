@@ -14,7 +14,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -102,10 +102,9 @@ def run_import(
         # write-ahead log into the database, off the import's path.
         store = Store.open(data_dir, migrate=False, checkpoint=False)
         if not request.new_model:
-            existing = store.find_version_by_sha(sha256)
+            # Made by this very job when its worker stopped after the commit, else found.
+            existing = store.find_version_by_sha(sha256, job_id=request.job_id)
             if existing is not None:
-                # This job's own version when its worker stopped after the commit: made, not found.
-                existing = replace(existing, created=request.job_id is not None and existing.job_id == request.job_id)
                 reporter.start(STAGE_SAVE)
                 return _outcome(store.resolve_model(existing.model_id), existing, timer)
         # One collector pause for extracting and saving, ended only once the snapshot is
@@ -115,7 +114,7 @@ def run_import(
             prepared = prepare(path, data_dir / TEMP_FOLDER)
             if prepared.content_sha256 is not None and not request.new_model:
                 # The IFC file inside a zip may be stored already: unzipped, or zipped another way.
-                existing = store.find_version_by_sha(sha256, prepared.content_sha256)
+                existing = store.find_version_by_sha(sha256, prepared.content_sha256, job_id=request.job_id)
                 if existing is not None:
                     reporter.start(STAGE_SAVE)
                     return _outcome(store.resolve_model(existing.model_id), existing, timer)

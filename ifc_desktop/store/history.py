@@ -78,7 +78,6 @@ class Store:
         store = cls(data_dir, engine)
         if migrate:
             store.blobs.remove_stale_temp_files()
-            store.remove_unused_sources()
         return store
 
     def close(self) -> None:
@@ -213,9 +212,13 @@ class Store:
 
     # -- reading: models and versions ---------------------------------------------
 
-    def find_version_by_sha(self, sha256: str, content_sha256: str | None = None) -> VersionInfo | None:
+    def find_version_by_sha(
+        self, sha256: str, content_sha256: str | None = None, *, job_id: int | None = None
+    ) -> VersionInfo | None:
         """The newest version (of any model) made from the same IFC content: these bytes, or the
-        same IFC file zipped or not (``content_sha256``: the IFC inside a zip, else None)."""
+        same IFC file zipped or not (``content_sha256``: the IFC inside a zip, else None).
+
+        ``created`` is set when job ``job_id`` made it (see ``_found``)."""
         with self.read() as conn:
             version_id = conn.scalar(
                 select(Version.id)
@@ -223,7 +226,7 @@ class Store:
                 .order_by(Version.id.desc())
                 .limit(1)
             )
-            return None if version_id is None else reader.version_info(conn, version_id)
+            return None if version_id is None else _found(reader.version_info(conn, version_id), job_id)
 
     def list_models(self) -> list[ModelInfo]:
         """Every model with its current version's schema, number and element count, by name."""
