@@ -21,13 +21,13 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import MB, SIZES, ensure_model_info, measure_best, measure_in_subprocess
+from benchmarks.common import MB, SIZES, ensure_model_info, measure_best, measure_in_subprocess, size_argument
 from ifc_desktop.store import Store
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", nargs="+", default=list(SIZES))
+    parser.add_argument("--sizes", nargs="+", type=size_argument, default=list(SIZES), help="of " + ", ".join(SIZES))
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best is kept")
     args = parser.parse_args(argv)
 

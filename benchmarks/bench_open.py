@@ -16,12 +16,14 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.common import MB, SIZES, ensure_model_info, measure_best
+from benchmarks.common import MB, SIZES, ensure_model_info, measure_best, size_argument
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", nargs="+", default=list(SIZES), help="size names: " + ", ".join(SIZES))
+    parser.add_argument(
+        "--sizes", nargs="+", type=size_argument, default=list(SIZES), help="size names: " + ", ".join(SIZES)
+    )
     parser.add_argument("--repeat", type=int, default=3, help="open runs per size; the best is reported")
     parser.add_argument("--regenerate", action="store_true", help="ignore cached models")
     args = parser.parse_args(argv)

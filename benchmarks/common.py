@@ -16,6 +16,7 @@ child side of that measurement.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import os
@@ -96,6 +97,14 @@ def ensure_model_info(size_name: str, seed: int = DEFAULT_SEED, regenerate: bool
     }
     sidecar.write_text(json.dumps(meta, indent=2), encoding="utf-8")
     return model
+
+
+def size_argument(text: str) -> str:
+    """argparse type for a size name: "1mb" is 1MB; an unknown size is a usage error, not a traceback."""
+    try:
+        return _size_key(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _size_key(size_name: str) -> str:
