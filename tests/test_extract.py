@@ -118,6 +118,34 @@ def test_world_placements_match_ifcopenshell_placement_helper(path, tmp_path):
     assert compared or not ifc.by_type("IfcLocalPlacement")
 
 
+@pytest.mark.parametrize(
+    ("axis", "ref_direction", "x_axis"),
+    [
+        ((0.0, 0.0, 1.0), None, (1.0, 0.0, 0.0)),
+        ((0.0, 0.0, -1.0), None, (1.0, 0.0, 0.0)),
+        ((1.0, 0.0, 0.0), None, (0.0, 1.0, 0.0)),  # IfcFirstProjAxis: y when the axis is x
+        ((2.0, 0.0, 0.0), None, (0.0, 1.0, 0.0)),  # the axis is compared once normalised
+        ((-1.0, 0.0, 0.0), None, (0.0, 1.0, 0.0)),  # x would be parallel: y instead
+        ((0.0, 1.0, 0.0), (0.0, 3.0, 0.0), (1.0, 0.0, 0.0)),  # RefDirection parallel (invalid): the default
+        ((0.0, 0.0, 1.0), (1.0, 1.0, 5.0), (2**-0.5, 2**-0.5, 0.0)),  # made perpendicular to the axis
+    ],
+)
+def test_axis_placement_follows_the_schema_defaults(axis, ref_direction, x_axis):
+    from ifc_desktop.core.placement import axis_placement
+
+    ifc = ifcopenshell.file(schema="IFC4")
+    placement = ifc.createIfcAxis2Placement3D(
+        ifc.createIfcCartesianPoint((1.0, 2.0, 3.0)),
+        ifc.createIfcDirection(axis),
+        ifc.createIfcDirection(ref_direction) if ref_direction else None,
+    )
+    m = axis_placement(placement)
+    assert (m[0], m[3], m[6]) == pytest.approx(x_axis)
+    z = [c / sum(a * a for a in axis) ** 0.5 for c in axis]
+    assert (m[2], m[5], m[8]) == pytest.approx(z)
+    assert m[9:] == (1.0, 2.0, 3.0)
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED_FAILURES))
 def test_unreadable_samples_fail_with_a_message_naming_the_problem(name, tmp_path):
     error_type, words = EXPECTED_FAILURES[name]
@@ -209,6 +237,28 @@ def test_duplicate_global_ids_are_kept_and_warned_about(tmp_path):
     snapshot = run_extract(path, tmp_path)
     assert sum(1 for e in snapshot.elements if e.global_id == wall.GlobalId) == 2
     assert any("more than one element" in w for w in snapshot.warnings)
+
+
+def test_positions_that_cannot_be_computed_are_warned_about_and_grid_placements_named(tmp_path):
+    text = sample("ifc2x3_revit2021_simple_wall.ifc").read_text(encoding="utf-8", errors="surrogateescape")
+    ifc = ifcopenshell.file.from_string(text)
+    wall, door = ifc.by_type("IfcWall")[0], ifc.by_type("IfcDoor")[0]
+    axes = [
+        ifc.createIfcGridAxis(tag, ifc.createIfcPolyline([ifc.createIfcCartesianPoint(p) for p in line]), True)
+        for tag, line in (("A", ((0.0, 0.0), (0.0, 10.0))), ("1", ((0.0, 0.0), (10.0, 0.0))))
+    ]
+    intersection = ifc.createIfcVirtualGridIntersection(axes, (0.0, 0.0))
+    door.ObjectPlacement = ifc.createIfcGridPlacement(intersection, None)
+    looped = ifc.createIfcLocalPlacement(None, wall.ObjectPlacement.RelativePlacement)
+    looped.PlacementRelTo = looped
+    wall.ObjectPlacement = looped
+    path = tmp_path / "grid and loop.ifc"
+    ifc.write(str(path))
+    snapshot = run_extract(path, tmp_path)
+    by_id = {e.global_id: e for e in snapshot.elements}
+    assert by_id[door.GlobalId].placement is None and by_id[wall.GlobalId].placement is None
+    assert "1 element is placed on a design grid (IfcGridPlacement)" in " ".join(snapshot.warnings)
+    assert "The position of 1 element could not be computed" in " ".join(snapshot.warnings)
 
 
 def test_the_same_content_hashes_the_same_and_an_edit_changes_it(tmp_path):

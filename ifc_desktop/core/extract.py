@@ -474,9 +474,15 @@ class Extraction:
                 element.placement = resolver.world(object_placement)
             if index % 1024 == 0:
                 self.reporter.fraction(index / total)
-        if resolver.failures:
+        on_grid = resolver.failed_kinds["IfcGridPlacement"]
+        if on_grid:
             self.warnings.append(
-                f"The position of {count_of(resolver.failures, 'element')} could not be computed; "
+                f"{count_of(on_grid, 'element')} {'is' if on_grid == 1 else 'are'} placed on a design grid "
+                "(IfcGridPlacement), whose positions are not computed: moves of those elements are not compared."
+            )
+        if resolver.failures > on_grid:
+            self.warnings.append(
+                f"The position of {count_of(resolver.failures - on_grid, 'element')} could not be computed; "
                 "moves of those elements are not compared."
             )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+from collections import Counter
 
 import ifcopenshell
 
@@ -24,6 +25,7 @@ class PlacementResolver:
         self._memo: dict[int, Matrix | None] = {}
         self._axes: dict[int, Matrix | None] = {}
         self.failures = 0
+        self.failed_kinds: Counter[str] = Counter()  # placement class -> elements it failed for
 
     def world(self, object_placement: ifcopenshell.entity_instance) -> tuple[float, ...] | None:
         """Origin, x axis and z axis of ``object_placement`` in world coordinates."""
@@ -32,6 +34,7 @@ class PlacementResolver:
         matrix = self._resolve(object_placement, 0) if valid else None
         if matrix is None:
             self.failures += 1
+            self.failed_kinds[object_placement.is_a() if valid else "no placement"] += 1
             return None
         r = matrix
         return (r[9], r[10], r[11], r[0], r[3], r[6], r[2], r[5], r[8])
@@ -104,13 +107,9 @@ def axis_placement(placement: ifcopenshell.entity_instance | None) -> Matrix | N
         z = _unit(tuple(axis.get_argument(0))) if axis is not None else (0.0, 0.0, 1.0)
         if z is None:
             return None
-        x_hint = tuple(ref.get_argument(0)) if ref is not None else (1.0, 0.0, 0.0)
-        if len(x_hint) < 3:
-            x_hint = (*x_hint, 0.0)
-        dot = sum(a * b for a, b in zip(x_hint, z, strict=False))
-        x = _unit(tuple(a - dot * b for a, b in zip(x_hint, z, strict=False)))
-        if x is None:  # RefDirection parallel to Axis: pick any perpendicular
-            x = _unit(_cross((0.0, 1.0, 0.0), z)) or _unit(_cross((1.0, 0.0, 0.0), z))
+        x = _projected(tuple(ref.get_argument(0)), z) if ref is not None else None
+        if x is None:  # no RefDirection, or one parallel to Axis (invalid): the schema's default
+            x = _projected(_default_ref_direction(z), z) or _projected((0.0, 1.0, 0.0), z)
             if x is None:
                 return None
     elif kind == "IfcAxis2Placement2D":
@@ -123,6 +122,18 @@ def axis_placement(placement: ifcopenshell.entity_instance | None) -> Matrix | N
         return None
     y = _cross(z, x)
     return (x[0], y[0], z[0], x[1], y[1], z[1], x[2], y[2], z[2], *origin)
+
+
+def _default_ref_direction(z: tuple[float, float, float]) -> tuple[float, float, float]:
+    """The x direction IFC assumes without a RefDirection (IfcFirstProjAxis): x, unless the axis is x."""
+    return (0.0, 1.0, 0.0) if z == (1.0, 0.0, 0.0) else (1.0, 0.0, 0.0)
+
+
+def _projected(direction: tuple[float, ...], z: tuple[float, float, float]) -> tuple[float, float, float] | None:
+    """``direction`` made perpendicular to ``z`` and of unit length; None when parallel to it."""
+    d = (tuple(float(c) for c in direction) + (0.0, 0.0, 0.0))[:3]
+    dot = d[0] * z[0] + d[1] * z[1] + d[2] * z[2]
+    return _unit((d[0] - dot * z[0], d[1] - dot * z[1], d[2] - dot * z[2]))
 
 
 def _point(coordinates: tuple[float, ...]) -> tuple[float, float, float]:
