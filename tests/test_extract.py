@@ -261,6 +261,28 @@ def test_positions_that_cannot_be_computed_are_warned_about_and_grid_placements_
     assert "The position of 1 element could not be computed" in " ".join(snapshot.warnings)
 
 
+def test_elements_that_are_parts_of_each_other_in_a_loop_are_imported_and_warned_about(tmp_path):
+    text = sample("ifc2x3_revit2021_simple_wall.ifc").read_text(encoding="utf-8", errors="surrogateescape")
+    ifc = ifcopenshell.file.from_string(text)
+    history = ifc.by_type("IfcOwnerHistory")[0]
+    space_a, space_b = (
+        ifc.createIfcSpace(ifcopenshell.guid.new(), history, name, None, None, None, None, None, "ELEMENT")
+        for name in ("Space A", "Space B")
+    )
+    ifc.createIfcRelAggregates(ifcopenshell.guid.new(), history, None, None, space_a, [space_b])
+    ifc.createIfcRelAggregates(ifcopenshell.guid.new(), history, None, None, space_b, [space_a])
+    path = tmp_path / "loop.ifc"
+    ifc.write(str(path))
+    snapshot = run_extract(path, tmp_path)
+    by_id = {e.global_id: e for e in snapshot.elements}
+    assert by_id[space_a.GlobalId].parent_global_id == space_b.GlobalId
+    assert by_id[space_b.GlobalId].parent_global_id == space_a.GlobalId
+    assert len(snapshot.elements) == len(ifc.by_type("IfcProduct"))
+    [warning] = [w for w in snapshot.warnings if "loop" in w]
+    assert warning.startswith("2 elements are parts of themselves")
+    assert "(IfcSpace 'Space B' in IfcSpace 'Space A' in IfcSpace 'Space B')" in warning
+
+
 def test_the_same_content_hashes_the_same_and_an_edit_changes_it(tmp_path):
     path = sample("ifc2x3_revit2021_simple_wall.ifc")
     first = {e.global_id: e.content_hash for e in run_extract(path, tmp_path).elements}

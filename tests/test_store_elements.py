@@ -205,6 +205,7 @@ def test_search_by_property_finds_the_same_with_many_or_few_matching_sets(
     assert [e.global_id for e in found] == [gid("wall", i) for i in range(40)]
     assert store.count_elements(version.id, search="W03") == 10
     assert store.elements(version.id, search="W03", offset=8) == found[38:40]
+    assert store.elements(version.id, search="W0", after_id=found[20].id, limit=5) == found[21:26]
 
 
 def test_garbage_collector_is_running_again_after_bulk_work(store: Store, tmp_path: Path) -> None:

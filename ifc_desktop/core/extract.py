@@ -243,6 +243,7 @@ class Extraction:
         self._placements(elements, project.length_scale)
 
         self._warn_duplicates(elements)
+        self._warn_loops()
         if self._empty_relations:
             self.warnings.append(
                 f"{count_of(self._empty_relations, 'relationship')} in the file "
@@ -580,6 +581,25 @@ class Extraction:
             self._classification_cache[key] = cached
         return cached
 
+    def _warn_loops(self) -> None:
+        """Elements that are parts of themselves, through aggregations or containments in a loop."""
+        up = {**self.container_of, **self.parent_of}  # as the spatial tree hangs them: parent first
+        loops = _loops(up)
+        if not loops:
+            return
+        looped = sum(len(loop) for loop in loops)
+        example = " in ".join(self._label(step_id) for step_id in [*loops[0], loops[0][0]])
+        self.warnings.append(
+            f"{count_of(looped, 'element')} {'is a part' if looped == 1 else 'are parts'} of "
+            f"{'itself' if looped == 1 else 'themselves'} through a loop of aggregations or containments "
+            f"({example}); the structure is shown with the loop cut."
+        )
+
+    def _label(self, step_id: int) -> str:
+        entity = self.ifc.by_id(step_id)
+        name = _text(entity.get_argument(_NAME)) if entity.is_a("IfcRoot") else None
+        return f"{entity.is_a()} {name!r}" if name else f"{entity.is_a()} #{step_id}"
+
     def _warn_duplicates(self, elements: list[Element]) -> None:
         counts = Counter(e.global_id for e in elements)
         missing = counts.pop("", 0)
@@ -598,6 +618,24 @@ class Extraction:
 
 
 # -- helpers -------------------------------------------------------------------------
+
+
+def _loops(up: dict[int, int]) -> list[list[int]]:
+    """The loops in a child -> parent map, each as the ids on it (one walk per id: linear)."""
+    state: dict[int, bool] = {}  # True: on the path being walked; False: settled
+    loops = []
+    for start in up:
+        path = []
+        current: int | None = start
+        while current is not None and current not in state:
+            state[current] = True
+            path.append(current)
+            current = up.get(current)
+        if current is not None and state[current]:
+            loops.append(path[path.index(current) :])
+        for step_id in path:
+            state[step_id] = False
+    return loops
 
 
 def _by_type(ifc: ifcopenshell.file, ifc_class: str) -> list[ifcopenshell.entity_instance]:

@@ -101,8 +101,11 @@ def element_rows(
     tree_node: str | None,
     offset: int,
     limit: int | None,
+    after_id: int | None = None,
 ) -> list[ElementRow]:
     where, params = element_filter(conn, version_id, search, ifc_class, tree_node)
+    if after_id is not None:  # the next page starts where the last ended: no rows skipped one by one
+        where, params = f"{where} AND e.id > ?", (*params, after_id)
     sql = f"SELECT {_ROW_SELECT} FROM elements e WHERE {where} ORDER BY e.id LIMIT ? OFFSET ?"
     rows = conn.exec_driver_sql(sql, (*params, -1 if limit is None else limit, offset))
     return [ElementRow(*r) for r in rows]

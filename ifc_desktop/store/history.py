@@ -335,8 +335,10 @@ class Store:
         tree_node: str | None = None,
         offset: int = 0,
         limit: int | None = None,
+        after_id: int | None = None,
     ) -> list[ElementRow]:
-        """Elements of a version in file order, filtered and paged; ``tree_node`` as in ``count_by_tree_node``.
+        """Elements of a version in file order, filtered and paged; ``tree_node`` as in ``count_by_tree_node``;
+        ``after_id``: only the elements after that one (the next page, found without counting off the first).
 
         ``search`` (case-insensitive) matches name, GlobalId, class, tag, object
         type, type name, long name, and the names and values of the element's property sets.
@@ -350,6 +352,7 @@ class Store:
                 tree_node=tree_node,
                 offset=offset,
                 limit=limit,
+                after_id=after_id,
             )
 
     def count_elements(

@@ -8,10 +8,12 @@ Three shapes share one model class:
 - by class: one node per IFC class with its count > elements,
 - search: a flat list of matches.
 
-Element rows are fetched a page at a time when a node is expanded or scrolled
-to its end (``canFetchMore``/``fetchMore``); the query runs on the store
-executor and the rows are inserted when the result arrives, so opening a
-50,000-element model costs one small query per visible node.
+Element rows are fetched a page at a time: the first when a node is expanded
+(``canFetchMore``/``fetchMore``), the next ones only when the view shows the last
+rows of a node (``fetch_near``), so a node of 100,000 elements loads as the user
+scrolls rather than all at once. The query runs on the store executor and the rows
+are inserted when the result arrives, so opening a 50,000-element model costs one
+small query per visible node.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from .formatting import format_count
 from .widgets import isolated
 
 PAGE_SIZE = 500
+FETCH_AHEAD = 100  # rows before the end of a node's loaded rows at which its next page is fetched
 NOT_PLACED_LABEL = "(not in the spatial structure)"  # elements in no container and on no storey
 
 ElementRowRole = Qt.ItemDataRole.UserRole + 1  # the store's ElementRow (None for group nodes)
@@ -63,9 +66,31 @@ class Node:
     children: list[Node] = field(default_factory=list)
     exhausted: bool = True
     loading: bool = False
+    # The view wants the next page. True for the first (expanding a node asks for it);
+    # after that only set when the view shows the node's last rows: Qt asks every
+    # expanded node for more at each layout, which would load all of them.
+    more_wanted: bool = True
 
     def index_in_parent(self) -> int:
         return self.parent.children.index(self) if self.parent is not None else 0
+
+
+def _cut_loops(parents: dict[Node, Node], root: Node) -> None:
+    """Hang below ``root`` one node of each loop of parents (spatial elements that aggregate
+    or contain each other in a damaged file), so that every node can be reached."""
+    reached = {root}
+    for node in parents:
+        path: list[Node] = []
+        on_path: set[Node] = set()
+        current = node
+        while current not in reached:
+            if current in on_path:
+                parents[current] = root
+                break
+            on_path.add(current)
+            path.append(current)
+            current = parents[current]
+        reached.update(path)
 
 
 def element_label(row: Any) -> str:
@@ -127,11 +152,12 @@ class ElementTreeModel(QAbstractItemModel):
                 query={"tree_node": row.global_id},
                 exhausted=not contained.get(row.global_id),
             )
+        parents: dict[Node, Node] = {}
         for row in spatial:
             node = nodes[row.global_id]
-            parent = nodes.get(row.parent_global_id or "") or nodes.get(row.container_global_id or "") or project
-            if parent is node:
-                parent = project
+            parents[node] = nodes.get(row.parent_global_id or "") or nodes.get(row.container_global_id or "") or project
+        _cut_loops(parents, project)
+        for node, parent in parents.items():
             node.parent = parent
             parent.children.append(node)
         if contained.get(NOT_PLACED):
@@ -166,7 +192,19 @@ class ElementTreeModel(QAbstractItemModel):
 
     def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> bool:
         node = self._node(parent)
-        return node.query is not None and not node.exhausted and not node.loading
+        return node.more_wanted and node.query is not None and not node.exhausted and not node.loading
+
+    def fetch_near(self, index: QModelIndex | QPersistentModelIndex) -> None:
+        """``index`` is on screen: when it is among the last loaded rows of its node, fetch the next page."""
+        if not index.isValid():
+            return
+        node: Node = index.internalPointer()
+        parent = node.parent
+        if parent is None or parent.query is None or parent.exhausted or parent.loading:
+            return
+        if index.row() >= len(parent.children) - FETCH_AHEAD:
+            parent.more_wanted = True
+            self._fetch(parent)
 
     def fetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> None:
         if self.canFetchMore(parent):
@@ -180,12 +218,13 @@ class ElementTreeModel(QAbstractItemModel):
 
     def _fetch(self, node: Node) -> None:
         node.loading = True
+        node.more_wanted = False
         version_id = self.version_id
-        offset = sum(1 for child in node.children if child.kind == KIND_ELEMENT)
+        last = next((child.row.id for child in reversed(node.children) if child.kind == KIND_ELEMENT), None)
         query = dict(node.query or {})
 
         def run(store) -> list[Any]:
-            return store.elements(version_id, offset=offset, limit=PAGE_SIZE, **query)
+            return store.elements(version_id, after_id=last, limit=PAGE_SIZE, **query)
 
         self._submit(run, lambda rows: self._append(node, rows), on_error=lambda _exc: self._fetch_failed(node))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -88,6 +88,14 @@ class ElementsPanel(QWidget):
         self.tree.setAllColumnsShowFocus(True)
         self.tree.setAnimated(False)
         self.tree.header().setStretchLastSection(False)
+        # Next pages of elements load when the last rows of a node come into view (see element_models).
+        self._shown_timer = QTimer(self)
+        self._shown_timer.setSingleShot(True)
+        self._shown_timer.setInterval(0)
+        self._shown_timer.timeout.connect(self._fetch_near_shown_rows)
+        self.tree.verticalScrollBar().valueChanged.connect(lambda _value: self._shown_timer.start())
+        self.tree.verticalScrollBar().rangeChanged.connect(lambda _low, _high: self._shown_timer.start())
+        self.tree.expanded.connect(lambda _index: self._shown_timer.start())
 
         self.details = ElementDetailsPanel()
         self.splitter = pane_splitter(Qt.Orientation.Horizontal, "elementsSplitter", self.tree, self.details, (3, 2))
@@ -180,6 +188,7 @@ class ElementsPanel(QWidget):
             header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
             self.column_shares.apply()
             self.tree.selectionModel().currentChanged.connect(self._current_changed)
+            model.rowsInserted.connect(lambda *_args: self._shown_timer.start())
         if old is not None:
             old.deleteLater()
 
@@ -198,6 +207,17 @@ class ElementsPanel(QWidget):
                         expand(index, depth + 1)
 
         expand(QModelIndex(), 0)
+
+    def _fetch_near_shown_rows(self) -> None:
+        """Let the model fetch the next page of every node whose last loaded rows are on screen."""
+        model = self.tree_model
+        if model is None:
+            return
+        bottom = self.tree.viewport().height()
+        index = self.tree.indexAt(QPoint(0, 0))
+        while index.isValid() and self.tree.visualRect(index).top() < bottom:
+            model.fetch_near(index)
+            index = self.tree.indexBelow(index)
 
     def _run_search(self) -> None:
         self._search_timer.stop()
