@@ -480,3 +480,36 @@ def test_an_element_moved_off_a_storey_renamed_since_shows_the_old_name_on_the_o
     # The renamed storey is listed under its own name, not "(not on a storey)".
     storey_change = next(c for c in result.changes if c.global_id == STOREY_1)
     assert storey_change.storey == "1 этаж (ground)" and "(not on a storey)" not in result.summary.by_storey
+
+
+def test_the_summary_lists_storeys_bottom_up_and_elements_on_no_storey_last():
+    # Files list storeys in any order, and names sort badly as text ("Level 10" before "Level 2").
+    heights = [6.0, 0.0, 30.0, 3.0, 9.0, -3.0]
+    levels = [
+        replace(
+            storey(f"0LEVEL{i:02d}________________", f"Level {round(h / 3)}", i),
+            placement=(0.0, 0.0, h, *IDENTITY_AXES),
+        )
+        for i, h in enumerate(heights)
+    ]
+    unplaced = storey("0ROOF__________________", "Roof", 99)
+    storeys = [*levels, unplaced]
+    old = [*storeys]
+    new = [*storeys]
+    for i, level in enumerate(storeys):
+        gid = f"1WALL{i:02d}_______________"
+        old.append(wall(gid, container_global_id=level.global_id, storey_global_id=level.global_id))
+        new.append(
+            wall(
+                gid,
+                name="Renamed",
+                content_hash="h-new",
+                container_global_id=level.global_id,
+                storey_global_id=level.global_id,
+            )
+        )
+    old.append(wall("1LOOSE________________", container_global_id=None, storey_global_id=None))
+    result = diff_elements(old, new)
+    expected = ["Level -1", "Level 0", "Level 1", "Level 2", "Level 3", "Level 10", "Roof", "(not on a storey)"]
+    assert list(result.summary.by_storey) == expected
+    assert list(result.summary.quantities_by_storey) == expected

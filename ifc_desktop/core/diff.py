@@ -411,6 +411,7 @@ class _Labels:
         self._storey_labels: dict[str | None, str] | None = None
         self._old_storey_names: dict[str, str | None] | None = None
         self._names: dict[str, str] | None = None
+        self._storey_ranks: dict[str, tuple[float, float]] | None = None
 
     def _element_names(self) -> dict[str, str]:
         if self._names is None:
@@ -455,6 +456,20 @@ class _Labels:
         for gid, name in chosen.items():
             labels[gid] = name if taken[name] == 1 and name != NO_STOREY_LABEL else f"{name} [{gid}]"
         return labels
+
+    def storey_order(self, item: tuple[str, Any]) -> tuple[bool, float, float, str]:
+        """Sort key for (storey label, value) items: storeys bottom up (by the height of their
+        placement, else as the files list them, the newer first), elements not on a storey last."""
+        if self._storey_ranks is None:
+            ranks: dict[str, tuple[float, float]] = {}
+            storeys = (e for e in (*self._new, *self._old) if e.ifc_class == "IfcBuildingStorey")
+            for index, storey in enumerate(storeys):
+                height = storey.placement[2] if storey.placement else math.inf
+                ranks.setdefault(self.storey(storey.global_id), (height, index))
+            self._storey_ranks = ranks
+        label = item[0]
+        height, index = self._storey_ranks.get(label, (math.inf, math.inf))
+        return (label == NO_STOREY_LABEL, height, index, label)
 
     def reference(self, global_id: str | None) -> str | None:
         if global_id is None:
@@ -800,12 +815,12 @@ def _summarise(
         counts=counts,
         unchanged=len(new) - counts.added - counts.changed,
         by_class=dict(sorted(by_class.items())),
-        by_storey=dict(sorted(by_storey.items(), key=_storey_label_order)),
+        by_storey=dict(sorted(by_storey.items(), key=labels.storey_order)),
         by_field=dict(sorted(by_field.items(), key=lambda kv: (-kv[1], kv[0]))),
         quantities=_sorted_totals(totals, order),
         quantities_by_class={k: _sorted_totals(v, order) for k, v in sorted(totals_by_class.items())},
         quantities_by_storey={
-            k: _sorted_totals(v, order) for k, v in sorted(totals_by_storey.items(), key=_storey_label_order)
+            k: _sorted_totals(v, order) for k, v in sorted(totals_by_storey.items(), key=labels.storey_order)
         },
     )
 
@@ -935,11 +950,6 @@ def _unit_label(units: list[UnitInfo], unit_type: str) -> str | None:
             symbol = unit.symbol if unit.symbol and "?" not in unit.symbol else None
             return symbol or unit.name
     return None
-
-
-def _storey_label_order(item: tuple[str, Any]) -> tuple[bool, str]:
-    """Sort key for (storey label, value) items: by label, elements not on a storey last."""
-    return (item[0] == NO_STOREY_LABEL, item[0])
 
 
 def _sorted_totals(totals: dict[str, QuantityTotal], order: list[str]) -> dict[str, QuantityTotal]:
