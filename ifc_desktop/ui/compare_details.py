@@ -11,16 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QGuiApplication
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QMenu,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTreeWidget,
     QTreeWidgetItem,
     QWidget,
@@ -43,7 +41,7 @@ from ..core.snapshot import KIND_QTO, Element
 from . import theme
 from .compare_models import KIND_LABELS
 from .element_details import attribute_rows, details_pages, section_item
-from .widgets import ColumnShares, WrappingLabel, isolated
+from .widgets import ColumnShares, WrappingDelegate, WrappingLabel, isolated
 
 SECTION_TITLES = {
     ATTRIBUTE: "Attributes",
@@ -56,36 +54,6 @@ SECTION_ORDER = (ATTRIBUTE, RELATION, PLACEMENT, PROPERTY, QUANTITY)
 NOT_SET = "—"
 MARK = {ADDED: "added", REMOVED: "removed"}
 _AXES = (("origin", "Position"), ("x_axis", "X axis"), ("z_axis", "Z axis"))
-
-
-class WrappingDelegate(QStyledItemDelegate):
-    """Rows as tall as their wrapped text (QTreeView sizes rows without looking at column widths)."""
-
-    PADDING = 10  # the style sheet's item padding, both sides
-
-    def __init__(self, tree: QTreeWidget):
-        super().__init__(tree)
-        self.tree = tree
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
-        hint = super().sizeHint(option, index)
-        text = index.data(Qt.ItemDataRole.DisplayRole)
-        if not text:
-            return hint
-        width = self.tree.header().sectionSize(index.column()) - self.PADDING
-        if index.column() == 0:  # the first column loses the tree's indentation at every level
-            depth, parent = 1, index.parent()
-            while parent.isValid():
-                depth, parent = depth + 1, parent.parent()
-            width -= depth * self.tree.indentation()
-        if width <= 20:
-            return hint
-        metrics = QFontMetrics(option.font)
-        if metrics.horizontalAdvance(text) <= width:
-            return hint
-        flags = int(Qt.TextFlag.TextWordWrap | Qt.TextFlag.TextWrapAnywhere)
-        bounds = metrics.boundingRect(QRect(0, 0, width, 10_000), flags, text)
-        return QSize(hint.width(), max(hint.height(), bounds.height() + 6))
 
 
 class ChangeDetailsPanel(QWidget):

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from ..core.diff_result import format_value
 from ..core.wording import count_of
 from . import theme
-from .widgets import WrappingLabel
+from .widgets import WrappingDelegate, WrappingLabel
 
 FROM_TYPE = "(from type)"
 
@@ -88,7 +88,10 @@ class ElementDetailsPanel(QWidget):
         self.tree.setObjectName("elementDetails")
         self.tree.setColumnCount(2)
         self.tree.setHeaderLabels(["Property", "Value"])
-        self.tree.setUniformRowHeights(True)
+        # Long names and values wrap (two properties starting alike stay told apart).
+        self.tree.setUniformRowHeights(False)
+        self.tree.setItemDelegate(WrappingDelegate(self.tree))
+        self.tree.header().sectionResized.connect(lambda *_args: self.tree.scheduleDelayedItemsLayout())
         self.tree.setAlternatingRowColors(False)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)

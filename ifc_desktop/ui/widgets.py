@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QKeySequence, QPainter, QPen, QShortcut
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeySequence, QPainter, QPalette, QPen, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -14,6 +15,9 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSplitter,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QToolButton,
     QTreeView,
     QVBoxLayout,
@@ -25,6 +29,8 @@ from . import theme
 ZERO_WIDTH_SPACE = "\u200b"
 _BREAK_AFTER = frozenset("_:/\\-.,;)]}|")
 LONGEST_UNBROKEN = 24  # characters between break opportunities in a wrapped title
+LONGEST_TITLE = 120  # characters of a title shown; the whole of it is in its tooltip
+LONGEST_CELL = 400  # characters of a value shown in a details row; the whole of it is in its tooltip
 
 
 class DropOverlay(QWidget):
@@ -198,13 +204,81 @@ class WrappingLabel(QLabel):
         self.full_text = ""
 
     def set_wrapped_text(self, text: str) -> None:
-        """Show ``text``; ``full_text`` keeps it without the invisible break opportunities."""
+        """Show ``text`` (a few lines of it at most); ``full_text`` keeps all of it, without the
+        invisible break opportunities."""
         self.full_text = text
-        self.setText(breakable(text))
+        self.setText(breakable(shortened(text, LONGEST_TITLE)))
         self.setToolTip(text if len(text) > 60 else "")
 
     def minimumSizeHint(self) -> QSize:
         return QSize(0, super().minimumSizeHint().height())
+
+
+def shortened(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters, with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+class WrappingDelegate(QStyledItemDelegate):
+    """Tree rows as tall as their text wrapped to its column, at word boundaries or, for
+    long single words (ThermalTransmittance in a narrow column), anywhere. Qt sizes rows
+    without looking at column widths, and wraps at word boundaries only: a long word would
+    be cut and a long text drawn outside its row. Texts longer than LONGEST_CELL are
+    shortened (the item's tooltip has them whole)."""
+
+    FLAGS = Qt.TextFlag.TextWordWrap | Qt.TextFlag.TextWrapAnywhere
+    PADDING = 10  # the style sheet's item padding, both sides
+
+    def __init__(self, tree: QTreeView):
+        super().__init__(tree)
+        self.tree = tree
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        hint = super().sizeHint(option, index)
+        text = _cell_text(index)
+        width = self._text_width(index)
+        if not text or width <= 20:
+            return hint
+        metrics = QFontMetrics(index.data(Qt.ItemDataRole.FontRole) or option.font)
+        if "\n" not in text and metrics.horizontalAdvance(text) <= width:
+            return hint
+        bounds = metrics.boundingRect(QRect(0, 0, width, 100_000), int(self.FLAGS), text)
+        return QSize(hint.width(), max(hint.height(), bounds.height() + 6))
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        text = shortened(opt.text, LONGEST_CELL)
+        opt.text = ""
+        widget = opt.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)  # background, selection
+        rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, widget)
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        painter.save()
+        painter.setFont(opt.font)
+        painter.setPen(opt.palette.color(role))
+        painter.setClipRect(opt.rect)
+        align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        painter.drawText(rect.adjusted(2, 0, -2, 0), int(self.FLAGS | align), text)
+        painter.restore()
+
+    def _text_width(self, index: QModelIndex | QPersistentModelIndex) -> int:
+        width = self.tree.header().sectionSize(index.column()) - self.PADDING
+        if index.column() == 0:  # the first column loses the tree's indentation at every level
+            depth, parent = 1, index.parent()
+            while parent.isValid():
+                depth, parent = depth + 1, parent.parent()
+            width -= depth * self.tree.indentation()
+        return width
+
+
+def _cell_text(index: QModelIndex | QPersistentModelIndex) -> str:
+    text = index.data(Qt.ItemDataRole.DisplayRole)
+    return shortened(str(text), LONGEST_CELL) if text else ""
 
 
 def breakable(text: str) -> str:
