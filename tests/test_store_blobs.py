@@ -154,3 +154,33 @@ def test_a_blob_left_aside_by_a_crash_is_put_back_when_used(tmp_path: Path) -> N
     assert store.remove_unused(lambda: {used_sha}, {used_sha}.__contains__) == 1
     assert used_blob.exists() and not unused_blob.exists()
     assert list(store.root.rglob(".orphan-*")) == []
+
+
+def test_source_files_of_a_history_set_aside_are_never_swept(tmp_path: Path) -> None:
+    # A damaged database is moved aside and a new, empty one made: the stored files are then
+    # the only copies of the old history's imports, though the new one uses none of them.
+    from ifc_desktop.store import Store
+    from tests.store_helpers import make_snapshot, write_source
+
+    data = tmp_path / "data"
+    with Store.open(data) as store:
+        path, sha, size = write_source(tmp_path, "old.ifc")
+        old_version = store.save_version(make_snapshot(), source_path=path, sha256=sha, size=size)
+        old_blob = store.blobs.path_for(old_version.blob_key)
+    os.utime(old_blob, (time.time() - 5 * DAY,) * 2)
+    (data / "history.sqlite").rename(data / "history.damaged.sqlite")
+
+    with Store.open(data) as store:
+        assert store.history_began() is None
+        assert store.remove_unused_sources() == 0  # nothing was imported into this history yet
+        path, sha, size = write_source(tmp_path, "new.ifc")
+        store.save_version(make_snapshot(project_global_id=None), source_path=path, sha256=sha, size=size)
+        assert store.remove_unused_sources() == 0
+        assert old_blob.exists()
+
+        # The new history's own unused files are still swept once a day old.
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE models SET created_at = datetime('now', '-3 days')")
+        failed_blob, _ = stored_blob(store.blobs, tmp_path, "failed.ifc", age=2 * DAY)
+        assert store.remove_unused_sources() == 1
+        assert not failed_blob.exists() and old_blob.exists()

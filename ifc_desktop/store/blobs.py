@@ -199,10 +199,16 @@ class BlobStore:
         return removed
 
     def remove_unused(
-        self, used: Callable[[], set[str]], is_used: Callable[[str], bool], older_than: float = STALE_AFTER
+        self,
+        used: Callable[[], set[str]],
+        is_used: Callable[[str], bool],
+        older_than: float = STALE_AFTER,
+        written_after: float = 0.0,
     ) -> int:
         """Delete blobs no version uses (a failed import's source, a zip whose content was
-        already stored), once untouched for ``older_than`` seconds; returns how many.
+        already stored), once untouched for ``older_than`` seconds; returns how many. Blobs
+        last written before ``written_after`` (a time stamp) are never deleted: they are older
+        than the history that says it does not use them.
 
         Safe beside running imports: an import touches a blob it reuses before its version
         is saved, and each candidate is renamed aside before ``is_used`` is asked again, so
@@ -215,28 +221,29 @@ class BlobStore:
         limit = time.time() - older_than
         removed = 0
         for aside in self.root.glob(f"*/{_ORPHAN_PREFIX}*"):
-            removed += self._settle(aside, is_used, limit)
+            removed += self._settle(aside, is_used, limit, written_after)
         in_use = used()
         for path in self.root.glob("*/*.ifc.gz"):
             sha256 = path.name.removesuffix(".ifc.gz")
             if not _SHA256_RE.match(sha256) or sha256 in in_use:
                 continue
             try:
-                if path.stat().st_mtime >= limit:
+                if not written_after <= path.stat().st_mtime < limit:
                     continue
                 aside = path.with_name(_ORPHAN_PREFIX + path.name)
                 os.replace(path, aside)
             except OSError:
                 continue
-            removed += self._settle(aside, is_used, limit)
+            removed += self._settle(aside, is_used, limit, written_after)
         return removed
 
-    def _settle(self, aside: Path, is_used: Callable[[str], bool], limit: float) -> int:
+    def _settle(self, aside: Path, is_used: Callable[[str], bool], limit: float, written_after: float) -> int:
         """Delete a blob set aside when it is still unused and untouched, else put it back."""
         final_path = aside.with_name(aside.name.removeprefix(_ORPHAN_PREFIX))
         sha256 = final_path.name.removesuffix(".ifc.gz")
         try:
-            if _SHA256_RE.match(sha256) and aside.stat().st_mtime < limit and not is_used(sha256):
+            stale = written_after <= aside.stat().st_mtime < limit
+            if _SHA256_RE.match(sha256) and stale and not is_used(sha256):
                 aside.unlink()
                 return 1
             if final_path.exists():  # written anew meanwhile: the same bytes

@@ -11,16 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, exc, select
+from sqlalchemy import Connection, Engine, exc, func, select
 from sqlalchemy.orm import Session
 
 from ifc_desktop.core import snapshot as snap
 from ifc_desktop.core.gcpause import gc_paused
 from ifc_desktop.store import db, elements, reader, writer
 from ifc_desktop.store.blobs import BlobError, BlobStore
-from ifc_desktop.store.models import SourceFile, Version
+from ifc_desktop.store.models import Job, Model, SourceFile, Version
 from ifc_desktop.store.records import ElementRow, EventInfo, ModelInfo, VersionInfo
 from ifc_desktop.store.rows import prepare_rows
 from ifc_desktop.store.writer import ProgressFn
@@ -113,7 +114,15 @@ class Store:
         db.quick_check(self.engine, self.db_path)
 
     def remove_unused_sources(self) -> int:
-        """Delete stored source files no version uses, once a day old (see ``BlobStore.remove_unused``)."""
+        """Delete stored source files no version uses, once a day old (see ``BlobStore.remove_unused``).
+
+        Only files written since this history began: files older than its first model and
+        first job belong to a history that was lost or set aside (a damaged database moved
+        away), whose only copies of the imported files they are.
+        """
+        began = self.history_began()
+        if began is None:
+            return 0
 
         def used() -> set[str]:
             with self.read() as conn:
@@ -124,9 +133,17 @@ class Store:
                 return conn.scalar(select(SourceFile.sha256).where(SourceFile.sha256 == sha256)) is not None
 
         try:
-            return self.blobs.remove_unused(used, is_used)
+            return self.blobs.remove_unused(used, is_used, written_after=began.timestamp())
         except (OSError, exc.SQLAlchemyError):
             return 0  # housekeeping: never a reason not to open the store
+
+    def history_began(self) -> datetime | None:
+        """When this database's first model or first job (still listed) was made; None when it has neither."""
+        with self.read() as conn:
+            first_model = conn.scalar(select(func.min(Model.created_at)))
+            first_job = conn.scalar(select(func.min(Job.queued_at)))
+        known = [moment for moment in (first_model, first_job) if moment is not None]
+        return min(known) if known else None
 
     # -- writing -----------------------------------------------------------------
 
