@@ -408,6 +408,24 @@ def test_clear_finished_removes_only_finished_jobs(make_engine, data_dir, tmp_pa
     assert engine.jobs(state="CANCELLED")[0].id == running.id
 
 
+def test_job_ids_are_not_handed_out_again_after_cleared_jobs_and_a_lost_counter(make_engine, data_dir, tmp_path):
+    # A version keeps the id of the job that made it; a new job with that id would be taken
+    # for that job, and its file reported as imported without being stored.
+    engine, _ = make_engine()
+    (first,) = engine.submit([sample(SMALL_GOOD[0])])
+    assert engine.wait(timeout=120)
+    assert engine.clear_finished() == 1
+    engine.shutdown()
+    (data_dir / "jobs" / "last-job-id").unlink()
+
+    engine, _ = make_engine()
+    (second,) = engine.submit([sample(SMALL_GOOD[1])])
+    assert second.id > first.id
+    assert engine.wait(timeout=120)
+    assert engine.get(second.id).state == JobState.SUCCESS
+    assert versions_of_job(data_dir, second.id) == 1 and version_count(data_dir) == 2
+
+
 def test_a_worker_is_replaced_once_its_jobs_add_up_to_the_recycle_limit(make_engine, tmp_path):
     # The parser keeps the memory of every file it read: workers must not live forever.
     files = [distinct_copy(SMALL_GOOD[0], tmp_path, f"recycle {n}") for n in range(3)]

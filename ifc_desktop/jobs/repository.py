@@ -57,7 +57,11 @@ def load_one(conn: Connection, job_id: int) -> JobInfo | None:
 
 
 def max_id(conn: Connection) -> int:
-    return int(conn.execute(select(func.max(JOBS.c.id))).scalar() or 0)
+    """The largest job id ever used here: a version keeps its job's id after the job is cleared,
+    and a new job with that id would be taken for the job that made it."""
+    jobs = conn.execute(select(func.max(JOBS.c.id))).scalar() or 0
+    versions = conn.execute(select(func.max(VERSIONS.c.job_id))).scalar() or 0
+    return int(max(jobs, versions))
 
 
 def insert_jobs(conn: Connection, jobs: Iterable[JobInfo]) -> None:
