@@ -72,6 +72,10 @@ def component_versions() -> dict[str, str]:
     return versions
 
 
+class CheckFailed(Exception):
+    """A check found something wrong, said in plain words."""
+
+
 def run_selftest(data_dir: Path, *, as_json: bool = False) -> int:
     checks: list[tuple[str, bool, str]] = []
 
@@ -80,6 +84,8 @@ def run_selftest(data_dir: Path, *, as_json: bool = False) -> int:
         try:
             detail = fn()
             checks.append((name, True, f"{detail} ({time.perf_counter() - started:.2f} s)"))
+        except CheckFailed as failed:
+            checks.append((name, False, str(failed)))
         except Exception as exc:
             checks.append((name, False, f"{type(exc).__name__}: {exc}"))
 
@@ -100,6 +106,23 @@ def run_selftest(data_dir: Path, *, as_json: bool = False) -> int:
             store.close()
         return f"migrations at head, {count_of(len(models), 'model')}"
 
+    def source_files() -> str:
+        from .store import Store
+
+        store = Store.open(data_dir)
+        try:
+            missing = store.versions_without_source()
+        finally:
+            store.close()
+        if missing:
+            listed = ", ".join(f"{name} v{number}" for name, number in missing[:5])
+            more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+            raise CheckFailed(
+                f"the stored file of {count_of(len(missing), 'version')} is missing ({listed}{more}); "
+                "importing the original file again stores it again"
+            )
+        return "every version's file is stored"
+
     def worker() -> str:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
@@ -108,6 +131,7 @@ def run_selftest(data_dir: Path, *, as_json: bool = False) -> int:
 
     check("data folder", data_folder)
     check("database", database)
+    check("stored source files", source_files)
     check("spawned worker parses a model", worker)
     versions = component_versions()
     ok = all(passed for _, passed, _ in checks)

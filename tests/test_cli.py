@@ -184,3 +184,20 @@ def test_output_redirected_in_a_code_page_without_the_characters_is_written_in_u
     )
     assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
     assert "+127 −0 ~0" in done.stdout.decode("utf-8")
+
+
+def test_selftest_passes_and_names_versions_whose_stored_file_is_missing(data_dir: Path, capsys):
+    from ifc_desktop.store import Store
+
+    assert run_cli(["process", "--data-dir", str(data_dir), str(sample("ifc2x3_revit2021_simple_wall.ifc"))]) == 0
+    assert run_cli(["selftest", "--data-dir", str(data_dir)]) == 0
+    assert "[ok] stored source files: every version's file is stored" in capsys.readouterr().out
+
+    with Store.open(data_dir) as store:
+        [version] = store.list_versions(store.list_models()[0].id)
+        store.blobs.path_for(version.blob_key).unlink()
+    assert run_cli(["selftest", "--data-dir", str(data_dir)]) == 1
+    out = capsys.readouterr().out
+    missing = "the stored file of 1 version is missing (ifc2x3_revit2021_simple_wall v1)"
+    assert f"[FAIL] stored source files: {missing}" in out
+    assert "selftest FAILED" in out

@@ -423,3 +423,36 @@ def test_a_retried_job_whose_version_was_committed_reports_it_as_made_not_found(
     assert first.created and again.created and again.version_id == first.version_id
     other = run_import(ImportRequest(job_id=8, path=wall, data_dir=str(data_dir)))
     assert not other.created and other.version_id == first.version_id
+
+
+@pytest.mark.parametrize("damage", ["deleted", "one byte changed", "truncated"])
+def test_importing_the_original_again_repairs_a_missing_or_damaged_stored_copy(tmp_path: Path, damage: str):
+    from ifc_desktop.jobs.task import RESTORED_NOTE, ImportRequest, run_import
+    from ifc_desktop.store.blobs import BlobError
+
+    from .conftest import sample
+
+    original = sample("ifc2x3_revit2021_simple_wall.ifc")
+    data_dir = tmp_path / "data"
+    with Store.open(data_dir) as store:
+        first = run_import(ImportRequest(job_id=None, path=str(original), data_dir=str(data_dir)))
+        blob = store.blobs.path_for(store.get_version(first.version_id).blob_key)
+        stored = blob.read_bytes()
+        if damage == "deleted":
+            blob.unlink()
+        elif damage == "one byte changed":
+            blob.write_bytes(stored[:200] + bytes([stored[200] ^ 0xFF]) + stored[201:])
+        else:
+            blob.write_bytes(stored[: len(stored) // 2])
+        with pytest.raises(BlobError):
+            store.export_source(first.version_id, tmp_path / "out.ifc")
+
+        again = run_import(ImportRequest(job_id=None, path=str(original), data_dir=str(data_dir)))
+        assert again.version_id == first.version_id and not again.created
+        assert again.warnings[0] == RESTORED_NOTE
+        store.export_source(first.version_id, tmp_path / "out.ifc")
+        assert (tmp_path / "out.ifc").read_bytes() == original.read_bytes()
+
+        # An intact copy is left as it is, and the import says nothing about it.
+        third = run_import(ImportRequest(job_id=None, path=str(original), data_dir=str(data_dir)))
+        assert RESTORED_NOTE not in third.warnings

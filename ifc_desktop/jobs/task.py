@@ -39,6 +39,11 @@ STAGES = [
     STAGE_SAVE,
 ]
 
+RESTORED_NOTE = (
+    "The stored copy of this file was missing or damaged; it has been stored again from this file, "
+    "so the version can be exported again."
+)
+
 FAULTS_ENV = "IFC_DESKTOP_ENABLE_FAULTS"
 TEMP_FOLDER = "tmp"
 
@@ -106,7 +111,10 @@ def run_import(
             existing = store.find_version_by_sha(sha256, job_id=request.job_id)
             if existing is not None:
                 reporter.start(STAGE_SAVE)
-                return _outcome(store.resolve_model(existing.model_id), existing, timer)
+                notes = []
+                if existing.source_sha256 == sha256 and store.blobs.restore(path, sha256):
+                    notes.append(RESTORED_NOTE)
+                return _outcome(store.resolve_model(existing.model_id), existing, timer, notes)
         # One collector pause for extracting and saving, ended only once the snapshot is
         # gone: re-enabled while it lives, the collector's next run scans every object the
         # import made (0.28 s at 50k elements, measured between extraction and saving).
@@ -182,7 +190,9 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def _outcome(model: ModelInfo, version: VersionInfo, timer: _StageTimer) -> ImportOutcome:
+def _outcome(
+    model: ModelInfo, version: VersionInfo, timer: _StageTimer, notes: list[str] | None = None
+) -> ImportOutcome:
     return ImportOutcome(
         model_id=version.model_id,
         model_name=model.name,
@@ -191,7 +201,7 @@ def _outcome(model: ModelInfo, version: VersionInfo, timer: _StageTimer) -> Impo
         created=version.created,
         element_count=version.element_count,
         current_version_number=model.current_version_number,
-        warnings=list(version.warnings),
+        warnings=[*(notes or ()), *version.warnings],
         stage_durations=timer.finish(),
     )
 

@@ -102,8 +102,8 @@ class BlobStore:
             raise BlobError(f"The stored source file {path} cannot be read: {error}") from error
         return BlobInfo(blob_key(sha256), size_mod_4g, compressed_size)
 
-    def put_file(self, source: Path, sha256: str) -> BlobInfo:
-        """Store ``source`` under ``sha256``, streaming; skipped when already stored.
+    def put_file(self, source: Path, sha256: str, *, rewrite: bool = False) -> BlobInfo:
+        """Store ``source`` under ``sha256``, streaming; skipped when already stored, unless ``rewrite``.
 
         The bytes are hashed while they are compressed: a file that changed since
         its SHA-256 was taken is refused rather than stored under the wrong key.
@@ -111,7 +111,7 @@ class BlobStore:
         key = blob_key(sha256)
         final_path = self.root / key
         # Touched: the blob is about to be used again, so a sweep of unused blobs keeps it.
-        if _touch(final_path):
+        if _touch(final_path) and not rewrite:
             try:
                 info = self.info(sha256)
             except BlobError:
@@ -144,6 +144,27 @@ class BlobStore:
             temp_path.unlink(missing_ok=True)
             raise
         return BlobInfo(key, size, compressed_size)
+
+    def is_intact(self, sha256: str) -> bool:
+        """Whether the blob of ``sha256`` is there and decompresses to bytes of that SHA-256."""
+        digest = hashlib.sha256()
+        decompressor = zlib.decompressobj(_GZIP_WBITS)
+        try:
+            with open(self.path_for_sha(sha256), "rb") as src:
+                while chunk := src.read(CHUNK_SIZE):
+                    digest.update(decompressor.decompress(chunk))
+                digest.update(decompressor.flush())
+        except (OSError, zlib.error):
+            return False
+        return decompressor.eof and digest.hexdigest() == sha256
+
+    def restore(self, source: Path, sha256: str) -> bool:
+        """Store ``source`` again when the stored copy of its bytes is missing or damaged;
+        True when it was (a re-import of the original repairs the store)."""
+        if self.is_intact(sha256):
+            return False
+        self.put_file(source, sha256, rewrite=True)
+        return True
 
     def export(self, key: str, out_path: Path, *, sha256: str | None = None) -> None:
         """Write the original bytes of blob ``key`` to ``out_path`` (replaced atomically).

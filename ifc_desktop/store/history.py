@@ -137,6 +137,16 @@ class Store:
         except (OSError, exc.SQLAlchemyError):
             return 0  # housekeeping: never a reason not to open the store
 
+    def versions_without_source(self) -> list[tuple[str, int]]:
+        """(model name, version number) of every version whose stored source file is missing."""
+        with self.read() as conn:
+            rows = conn.execute(
+                select(Model.name, Version.number, Version.blob_key)
+                .join(Model, Model.id == Version.model_id)
+                .order_by(Model.name, Version.number)
+            ).all()
+        return [(name, number) for name, number, key in rows if not self.blobs.path_for(key).is_file()]
+
     def history_began(self) -> datetime | None:
         """When this database's first model or first job (still listed) was made; None when it has neither."""
         with self.read() as conn:
