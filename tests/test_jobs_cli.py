@@ -135,6 +135,19 @@ def test_a_job_left_unfinished_is_shown_interrupted_and_the_next_process_command
     assert versions_of_job(data_dir, left.id) == 1
 
 
+def test_retry_failed_completes_jobs_left_unfinished_even_with_no_failed_job(data_dir, tmp_path, make_engine):
+    engine, recorder = make_engine()
+    (left,) = engine.submit([distinct_copy(SMALL_GOOD[0], tmp_path, "left")], fault="hang:Opening file")
+    recorder.wait_for_stage(left.id, "Checking file")
+    engine.shutdown()
+
+    out = io.StringIO()
+    assert retry(data_dir, failed=True, workers=1, out=out) == 0
+    assert f"[job {left.id}] {left.file_name}: resumed" in out.getvalue()
+    assert "No failed jobs." in out.getvalue() and "1 file: 1 imported" in out.getvalue()
+    assert job_row(data_dir, left.id)["state"] == "SUCCESS"
+
+
 def test_cancel_from_another_process_stops_the_running_worker(data_dir, tmp_path, make_engine):
     engine, recorder = make_engine()
     (job,) = engine.submit([distinct_copy(SMALL_GOOD[1], tmp_path, "cancel me")], fault="hang:Opening file")

@@ -166,7 +166,8 @@ def retry(
             jobs = engine.retry_failed()
             if not jobs:
                 print("No failed jobs.", file=out)
-                return EXIT_OK
+                # Jobs an earlier run left unfinished are completed all the same, and summed up.
+                return _follow(engine, resumed, as_json, out, []) if resumed else EXIT_OK
         else:
             if job_id is None:
                 raise LookupError("give a job id or --failed")
