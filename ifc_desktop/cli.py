@@ -184,7 +184,7 @@ def _report_failure(command: str, exc: Exception, log_path: Path | None) -> int:
     """An error no command handles itself: one plain line, the traceback in the log."""
     import logging
 
-    from .core.errors import describe_os_error
+    from .core.errors import describe_database_error, describe_os_error
     from .store.blobs import BlobError
 
     logging.getLogger(__name__).error("%s failed", command, exc_info=exc)
@@ -192,6 +192,8 @@ def _report_failure(command: str, exc: Exception, log_path: Path | None) -> int:
         print(f"error: {describe_os_error(exc)}", file=sys.stderr)
     elif isinstance(exc, BlobError):
         print(f"error: {exc}", file=sys.stderr)
+    elif (plain := describe_database_error(exc)) is not None:
+        print(f"error: {plain}", file=sys.stderr)
     else:
         # SQLAlchemy's errors carry the driver's own message (e.g. "attempt to write a readonly database").
         cause = exc.orig if isinstance(getattr(exc, "orig", None), Exception) else exc

@@ -201,3 +201,27 @@ def test_selftest_passes_and_names_versions_whose_stored_file_is_missing(data_di
     missing = "the stored file of 1 version is missing (ifc2x3_revit2021_simple_wall v1)"
     assert f"[FAIL] stored source files: {missing}" in out
     assert "selftest FAILED" in out
+
+
+def test_database_errors_a_command_meets_are_told_in_plain_words(tmp_path: Path, capsys):
+    import sqlite3
+
+    from sqlalchemy import exc
+
+    from ifc_desktop.cli import _report_failure
+
+    database = tmp_path / "history.sqlite"
+    sqlite3.connect(database).execute("CREATE TABLE t (x)").connection.close()
+    read_only = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    with pytest.raises(sqlite3.OperationalError) as raised:
+        read_only.execute("INSERT INTO t VALUES (1)")
+    read_only.close()
+    wrapped = exc.OperationalError("UPDATE models SET current_version_id = ?", {}, raised.value)
+    assert _report_failure("revert", wrapped, tmp_path / "log.txt") == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: The history database is read-only, so nothing was changed")
+    assert "readonly" not in err
+
+    locked = exc.OperationalError("UPDATE", {}, sqlite3.OperationalError("database is locked"))
+    _report_failure("revert", locked, None)
+    assert "another program is writing to it" in capsys.readouterr().err

@@ -63,6 +63,22 @@ def describe_exception(exc: BaseException) -> str:
     return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip()
 
 
+def describe_database_error(exc: BaseException) -> str | None:
+    """Plain words for SQLite's own messages that people meet (a read-only or busy database,
+    a full disk); None for any other."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    if "readonly database" in text or "read-only file system" in text:
+        return (
+            "The history database is read-only, so nothing was changed: "
+            "choose a data folder you can write to (--data-dir or IFC_DESKTOP_DATA_DIR)."
+        )
+    if "database is locked" in text or "database is busy" in text:
+        return "The history database stayed busy (another program is writing to it); nothing was changed. Try again."
+    if "disk is full" in text:
+        return "The disk is full, so nothing was changed: free some space and try again."
+    return None
+
+
 def as_import_failure(exc: BaseException) -> ImportFailure:
     """Classify any exception raised while importing.
 
