@@ -28,9 +28,7 @@ def configure_logging(data_dir: Path, *, console: bool = False, level: int = log
     if not any(getattr(h, "_ifc_desktop", False) for h in root.handlers):
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            handler: logging.Handler = logging.handlers.RotatingFileHandler(
-                path, maxBytes=2 * 1024**2, backupCount=5, encoding="utf-8"
-            )
+            handler: logging.Handler = _QuietFileHandler(path, maxBytes=2 * 1024**2, backupCount=5, encoding="utf-8")
         except OSError:  # a read-only data folder: the app still reads its history, without a log file
             handler = logging.NullHandler()
             path = None
@@ -43,3 +41,11 @@ def configure_logging(data_dir: Path, *, console: bool = False, level: int = log
             stream._ifc_desktop = True  # type: ignore[attr-defined]
             root.addHandler(stream)
     return path
+
+
+class _QuietFileHandler(logging.handlers.RotatingFileHandler):
+    """A log file that drops a record it cannot write (a full disk) instead of printing
+    a traceback for each one on the console."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        pass

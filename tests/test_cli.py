@@ -225,3 +225,33 @@ def test_database_errors_a_command_meets_are_told_in_plain_words(tmp_path: Path,
     locked = exc.OperationalError("UPDATE", {}, sqlite3.OperationalError("database is locked"))
     _report_failure("revert", locked, None)
     assert "another program is writing to it" in capsys.readouterr().err
+
+
+def test_a_log_file_that_cannot_be_written_drops_records_without_tracebacks(tmp_path: Path, capsys):
+    import errno
+    import logging
+
+    from ifc_desktop.logging_setup import configure_logging
+
+    root = logging.getLogger("ifc_desktop")
+    earlier = list(root.handlers)  # an earlier command of this test session set up its own log
+    for old in earlier:
+        root.removeHandler(old)
+    path = configure_logging(tmp_path)
+    logger = logging.getLogger("ifc_desktop.test")
+    [handler] = root.handlers
+    try:
+        logger.warning("written")
+
+        def full_disk(_text: str) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        handler.stream.write = full_disk  # type: ignore[method-assign]
+        logger.warning("dropped")
+        assert "Logging error" not in capsys.readouterr().err
+        assert "written" in path.read_text(encoding="utf-8")
+    finally:
+        root.removeHandler(handler)
+        handler.close()
+        for old in earlier:
+            root.addHandler(old)
