@@ -513,3 +513,20 @@ def test_the_summary_lists_storeys_bottom_up_and_elements_on_no_storey_last():
     expected = ["Level -1", "Level 0", "Level 1", "Level 2", "Level 3", "Level 10", "Roof", "(not on a storey)"]
     assert list(result.summary.by_storey) == expected
     assert list(result.summary.quantities_by_storey) == expected
+
+
+def test_only_quantities_whose_sum_means_something_are_totalled():
+    def sized(gid: str, length: float) -> Element:
+        qto = PropertySet(
+            "Qto_WallBaseQuantities",
+            "qto",
+            "occurrence",
+            {"Length": length, "Width": 0.3, "Height": 2.5, "NetSideArea": 2.5 * length, "NetVolume": 0.75 * length},
+        )
+        return wall(gid, property_sets=[qto], content_hash=f"h-{gid}-{length}")
+
+    old = model(sized("1WALLA________________", 4.0), sized("1WALLB________________", 2.0))
+    new = model(sized("1WALLA________________", 5.0), sized("1WALLB________________", 2.0))
+    totals = diff_elements(old, new).summary.quantities
+    assert set(totals) == {"Length", "NetSideArea", "NetVolume"}
+    assert (totals["Length"].before, totals["Length"].after) == (6.0, 7.0)

@@ -89,3 +89,18 @@ def test_empty_comparison_writes_valid_files(tmp_path: Path) -> None:
     write_xlsx(result, tmp_path / "a.xlsx")
     assert (tmp_path / "a.csv").read_text(encoding="utf-8-sig").strip() == ",".join(ROW_HEADERS)
     assert openpyxl.load_workbook(tmp_path / "a.xlsx")["Changes"].max_row == 1
+
+
+def test_quantity_totals_are_written_without_floating_point_noise(tmp_path: Path) -> None:
+    def with_volume(gid: str, volume: float) -> Element:
+        qto = PropertySet("Qto_WallBaseQuantities", "qto", "occurrence", {"NetVolume": volume})
+        return element(gid, property_sets=[qto])
+
+    old = [with_volume("A", 0.1), with_volume("B", 0.2)]
+    new = [with_volume("A", 0.1), replace(with_volume("B", 0.3), content_hash="edited")]
+    result = diff_elements(old, new)
+    assert result.summary.quantities["NetVolume"].before == 0.1 + 0.2 != 0.3
+    path = tmp_path / "totals.xlsx"
+    write_xlsx(result, path)
+    rows = [r for r in openpyxl.load_workbook(path)["Summary"].iter_rows(values_only=True) if r[0] == "Model"]
+    assert rows == [("Model", None, "NetVolume", "m³", 0.3, 0.4, 0.1)]

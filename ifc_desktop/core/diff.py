@@ -109,13 +109,11 @@ ATTRIBUTE_FIELDS = (
     ("LongName", "long_name"),
 )
 
-# Common base quantities totalled in the summary, by dimension.
+# Common base quantities totalled in the summary, by dimension: those whose sum means
+# something (wall length, skirting perimeter, areas, volumes), not widths or heights.
 LENGTH, AREA, VOLUME = "length", "area", "volume"
 BASE_QUANTITIES: dict[str, str] = {
     "Length": LENGTH,
-    "Width": LENGTH,
-    "Height": LENGTH,
-    "Depth": LENGTH,
     "Perimeter": LENGTH,
     "Area": AREA,
     "NetArea": AREA,

@@ -102,7 +102,9 @@ def _summary_rows(result: DiffResult) -> list[list[Any]]:
 
 
 def _total_row(level: str, group: str, total: QuantityTotal) -> list[Any]:
-    return [level, group, total.quantity, total.unit, total.before, total.after, total.delta]
+    # Sums of many values carry floating-point noise (-1.199999999999989): ten digits are plenty.
+    before, after, delta = (float(f"{value:.10g}") for value in (total.before, total.after, total.delta))
+    return [level, group, total.quantity, total.unit, before, after, delta]
 
 
 def _csv_cell(value: Any) -> str:
