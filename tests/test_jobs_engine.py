@@ -537,3 +537,21 @@ def test_a_job_of_another_model_does_not_wait_for_an_earlier_one(make_engine, tm
     assert engine.get(stuck.id).state == JobState.PROGRESS
     engine.cancel(stuck.id)
     assert engine.wait(timeout=30)
+
+
+def test_a_file_of_another_model_does_not_wait_for_an_earlier_one_still_being_parsed(make_engine, tmp_path):
+    # The project of a file is found while its bytes are checked, long before the parser
+    # reads it: a small file of another model need not wait for a large one being opened.
+    engine, recorder = make_engine(workers=2)
+    (stuck,) = engine.submit([_tower(tmp_path, "tower.ifc", 1, "2O2Fr$t4X7Zf8NOew3FNr2")], fault="hang:Opening file")
+    recorder.wait_for_stage(stuck.id, "Checking file")  # then it hangs as the parser starts
+    (other,) = engine.submit([_tower(tmp_path, "school.ifc", 2, "0K3pFQ9ZzBXu6dCGWhlYq0")])
+    (same,) = engine.submit([_tower(tmp_path, "tower week 2.ifc", 2, "2O2Fr$t4X7Zf8NOew3FNr2")])
+    assert engine.wait([other.id], timeout=60)
+    assert engine.get(other.id).state == JobState.SUCCESS
+    # A later file of the same model still waits for its turn.
+    recorder.wait_for(lambda e: e[0] == "progress" and e[1] == same.id and e[2].stage_name == STAGE_WAITING)
+    assert engine.get(stuck.id).state == JobState.PROGRESS
+    engine.cancel(stuck.id)
+    assert engine.wait(timeout=60)
+    assert engine.get(same.id).state == JobState.SUCCESS

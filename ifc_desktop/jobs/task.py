@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 STAGE_CHECK = "Checking file"
 STAGE_SAVE = "Saving"
 # Shown (by the engine) while a job that is ready to save waits for an earlier file of its model.
-STAGE_WAITING = "Waiting: an earlier file may be of the same model"
+STAGE_WAITING = "Waiting for an earlier file of its model"
 STAGES = [
     STAGE_CHECK,
     "Opening file",
@@ -89,9 +89,9 @@ def run_import(
     keeps the versions of one model in queue order with them (see ``jobs.save_order``).
     """
     from ..core.extract import extract
+    from ..core.identity import read_identity
     from ..core.opener import check_readable, prepare
     from ..store import Store
-    from ..store.blobs import file_sha256
 
     timer = _StageTimer(progress, _fault_injector(request))
     reporter = StageReporter(STAGES, timer)
@@ -102,7 +102,10 @@ def run_import(
     try:
         reporter.start(STAGE_CHECK)
         size = check_readable(path)
-        sha256 = file_sha256(path, reporter.fraction)
+        identity = read_identity(path, reporter.fraction)
+        sha256 = identity.sha256
+        if identified is not None and identity.project_global_id is not None:
+            identified(identity.project_global_id)  # long before the parser reads it (see core.identity)
         # The main process keeps the database open and writes to it: it copies the
         # write-ahead log into the database, off the import's path.
         store = Store.open(data_dir, migrate=False, checkpoint=False)
