@@ -368,3 +368,21 @@ def test_elements_in_no_container_are_reachable_in_the_spatial_tree(qtbot, make_
             qtbot.waitUntil(lambda n=storey: not n.loading)
     openings = [n for n in _walk(tree.root) if n.row is not None and n.row.ifc_class == "IfcOpeningElement"]
     assert openings and all(n.parent.row.ifc_class == "IfcBuildingStorey" for n in openings)
+
+
+def test_the_model_selected_when_the_window_closed_is_selected_again(qtbot, make_window):
+    window = make_window(workers=2)
+    drop_paths(window, [sample(HAUS), sample(WALL)])
+    wait_for_states(qtbot, window, {HAUS: "SUCCESS", WALL: "SUCCESS"})
+    wait_for_model(qtbot, window, HAUS)
+    wait_for_model(qtbot, window, WALL)
+    models = window.model_list.models()
+    last = models[-1]  # not the one selected by default
+    window.models_panel.select_model(last.id)
+    assert window.models_panel.current_model_id() == last.id
+    window.shutdown()
+    window.close()
+
+    again = make_window(workers=None)
+    qtbot.waitUntil(lambda: again.models_panel.current_model_id() is not None)
+    assert again.models_panel.current_model_id() == last.id

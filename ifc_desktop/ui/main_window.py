@@ -667,7 +667,9 @@ class MainWindow(QMainWindow):
         self._models_known = True
         self.job_model.set_model_names({m.id: m.name for m in models})
         before = self.models_panel.current_model()
-        self.models_panel.set_models(models)
+        # The model selected when the window was last closed, once, at start.
+        preferred, self._model_at_start = self._model_at_start, None
+        self.models_panel.set_models(models, preferred)
         after = self.models_panel.current_model()
         # A new version or a revert changes the selected model's current version: reload its views.
         same = before is not None and after is not None and before.id == after.id
@@ -911,6 +913,8 @@ class MainWindow(QMainWindow):
         tab = self.settings.value("window/tab", "0")
         if tab.isdigit() and int(tab) < self.tabs.count():
             self.tabs.setCurrentIndex(int(tab))
+        model = self.settings.value("window/model", "")
+        self._model_at_start = int(model) if model.isdigit() else None
 
     def _save_state(self) -> None:
         self.settings.set_window_state("geometry", self.saveGeometry())
@@ -919,6 +923,8 @@ class MainWindow(QMainWindow):
             if self._shown_splitters[key].shown:  # else the saved sizes (or the defaults) stand
                 self.settings.set_window_state(key, splitter.saveState())
         self.settings.set_value("window/tab", str(self.tabs.currentIndex()))
+        model_id = self.models_panel.current_model_id()
+        self.settings.set_value("window/model", "" if model_id is None else str(model_id))
         self.settings.sync()
 
     def _splitters(self) -> dict[str, QSplitter]:

@@ -175,11 +175,13 @@ class ModelsPanel(QFrame):
         model.dataChanged.connect(self._refresh_count)
         self._refresh_count()
 
-    def set_models(self, models: list[Any]) -> None:
-        """Replace the list and keep the selection (or select the first model)."""
+    def set_models(self, models: list[Any], preferred: int | None = None) -> None:
+        """Replace the list and keep the selection (or select ``preferred``, else the first model)."""
         current = self.current_model_id()
         self.model.set_models(models)
         target = current if current is not None and self.model.row_of(current) is not None else None
+        if target is None and preferred is not None and self.model.row_of(preferred) is not None:
+            target = preferred
         if target is None and models:
             target = models[0].id
         if target is not None and target != self.current_model_id():
