@@ -104,3 +104,18 @@ def test_spaces_aggregated_in_a_loop_hang_below_the_project_with_their_contents(
     model.fetchMore(index)
     qtbot.waitUntil(lambda: loaded(space_a) == 1)
     assert space_a.children[-1].label == "Table"
+
+
+def test_a_space_numbered_in_its_name_shows_the_words_of_its_long_name_too():
+    from types import SimpleNamespace
+
+    from ifc_desktop.ui.element_models import element_label
+
+    def row(name, long_name):
+        return SimpleNamespace(name=name, long_name=long_name, ifc_class="IfcSpace")
+
+    assert element_label(row("1", "Bad")) == "1 · Bad"
+    assert element_label(row("Bad", "Bad")) == "Bad"
+    assert element_label(row(None, "Bad")) == "Bad"
+    assert element_label(row("1", None)) == "1"
+    assert element_label(row(None, None)) == "IfcSpace (unnamed)"
