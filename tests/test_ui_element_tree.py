@@ -119,3 +119,15 @@ def test_a_space_numbered_in_its_name_shows_the_words_of_its_long_name_too():
     assert element_label(row(None, "Bad")) == "Bad"
     assert element_label(row("1", None)) == "1"
     assert element_label(row(None, None)) == "IfcSpace (unnamed)"
+
+
+def test_down_in_the_search_field_moves_into_the_results(qtbot, panel):
+    from PySide6.QtCore import Qt
+
+    panel.search.setFocus()
+    panel.search.setText("Wand 1")
+    panel._run_search()
+    qtbot.waitUntil(lambda: panel.tree_model.rowCount() > 0)
+    qtbot.keyClick(panel.search, Qt.Key.Key_Down)
+    assert panel.tree.hasFocus()
+    assert panel.tree.currentIndex().row() == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -65,6 +65,7 @@ class ElementsPanel(QWidget):
         self._search_timer.timeout.connect(self._run_search)
         self.search.textChanged.connect(lambda _text: self._search_timer.start())
         self.search.returnPressed.connect(self._run_search)
+        self.search.installEventFilter(self)  # Down moves into the results
 
         self.info = QLabel("", objectName="secondary")
 
@@ -154,6 +155,16 @@ class ElementsPanel(QWidget):
         if not text and self.mode == MODE_SPATIAL:
             # After the view has taken the reset (it connected first).
             model.modelReset.connect(lambda: self._expand_top(model))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.search and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Down:
+            self.tree.setFocus()
+            if not self.tree.currentIndex().isValid() and self.tree_model is not None:
+                first = self.tree_model.index(0, 0)
+                if first.isValid():
+                    self.tree.setCurrentIndex(first)
+            return True
+        return super().eventFilter(watched, event)
 
     # -- internals -----------------------------------------------------------------------
 
