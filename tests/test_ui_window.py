@@ -386,3 +386,22 @@ def test_the_model_selected_when_the_window_closed_is_selected_again(qtbot, make
     again = make_window(workers=None)
     qtbot.waitUntil(lambda: again.models_panel.current_model_id() is not None)
     assert again.models_panel.current_model_id() == last.id
+
+
+def test_stopping_a_running_import_and_clearing_failed_jobs_ask_first(qtbot, make_window):
+    from ifc_desktop.jobs.info import JobInfo, JobState
+
+    window = make_window()
+    asked: list[tuple[str, str]] = []
+    window.confirm = lambda title, text, ok: asked.append((title, text)) or False
+    window.job_model.upsert(JobInfo(id=901, path="/m/big tower.ifc", state=JobState.PROGRESS, attempts=1))
+    window.job_model.upsert(JobInfo(id=902, path="/m/queued.ifc", state=JobState.PENDING))
+    window.job_model.upsert(JobInfo(id=903, path="/m/broken.ifc", state=JobState.FAILURE, attempts=1))
+
+    window.cancel_jobs([902])  # a job not started yet is cancelled at once
+    assert asked == []
+    window.cancel_jobs([901, 902])
+    assert asked[-1][0] == "Stop import" and "big tower.ifc" in asked[-1][1]
+    window.clear_finished()
+    assert asked[-1][0] == "Clear finished jobs" and "1 failed one included" in asked[-1][1]
+    assert len(asked) == 2

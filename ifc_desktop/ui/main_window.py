@@ -612,6 +612,13 @@ class MainWindow(QMainWindow):
     # -- job actions -------------------------------------------------------------------
 
     def cancel_jobs(self, job_ids: list[int]) -> None:
+        wanted = set(job_ids)
+        running = [job for job in self.job_model.jobs() if job.id in wanted and job.state.value in _RUNNING]
+        if running:
+            what = f"the import of {running[0].file_name}" if len(running) == 1 else f"{len(running)} running imports"
+            question = f"Stop {what}? What has been read so far is dropped; a stopped job can be retried."
+            if not self.confirm("Stop import", question, "Stop import"):
+                return
         self.engine_exec.submit(lambda engine: [engine.cancel(i) for i in job_ids], label="cancel")
 
     def retry_jobs(self, job_ids: list[int]) -> None:
@@ -621,6 +628,15 @@ class MainWindow(QMainWindow):
         self.engine_exec.submit(lambda engine: engine.retry_failed(), self._upsert_all, label="retry failed")
 
     def clear_finished(self) -> None:
+        failed = sum(1 for job in self.job_model.jobs() if job.state.value == "FAILURE")
+        if failed:
+            question = (
+                f"Clear every finished job, {count_of(failed, 'failed one')} included? Their messages go with them "
+                "(versions are kept); a failed job can still be retried before."
+            )
+            if not self.confirm("Clear finished jobs", question, "Clear"):
+                return
+
         def run(engine) -> set[int]:
             before = {job.id for job in engine.jobs()}
             engine.clear_finished()
@@ -935,6 +951,9 @@ class MainWindow(QMainWindow):
             "compare_splitter": self.compare_panel.splitter,
             "compare_table_splitter": self.compare_panel.table_splitter,
         }
+
+
+_RUNNING = ("STARTED", "PROGRESS")
 
 
 def _local_paths(event: QDragEnterEvent | QDropEvent) -> list[str]:
