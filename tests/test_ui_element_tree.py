@@ -131,3 +131,26 @@ def test_down_in_the_search_field_moves_into_the_results(qtbot, panel):
     qtbot.keyClick(panel.search, Qt.Key.Key_Down)
     assert panel.tree.hasFocus()
     assert panel.tree.currentIndex().row() == 0
+
+
+def test_the_details_say_where_an_element_stands(qtbot, panel):
+    def shown_rows() -> dict[str, str]:
+        tree = panel.details.tree
+        rows = {}
+        for i in range(tree.topLevelItemCount()):
+            section = tree.topLevelItem(i)
+            for j in range(section.childCount()):
+                rows[f"{section.text(0)}/{section.child(j).text(0)}"] = section.child(j).text(1)
+        return rows
+
+    for text, expected in (
+        ("Wand 3", {"Location/Storey": "OG"}),
+        ("Table", {"Location/Contained in": "Space A (IfcSpace)"}),
+    ):
+        panel.search.setText(text)
+        panel._run_search()
+        qtbot.waitUntil(lambda: panel.tree_model.rowCount() > 0 and not panel.tree_model.is_loading())
+        with qtbot.waitSignal(panel.element_shown, timeout=10_000):
+            panel.tree.setCurrentIndex(panel.tree_model.index(0, 0))
+        rows = shown_rows()
+        assert {k: v for k, v in rows.items() if k.startswith("Location/")} == expected

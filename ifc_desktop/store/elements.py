@@ -111,6 +111,16 @@ def element_rows(
     return [ElementRow(*r) for r in rows]
 
 
+def rows_by_global_id(conn: Connection, version_id: int, global_ids: list[str]) -> dict[str, ElementRow]:
+    """The rows of the elements with these GlobalIds (the first of each, when one is used twice)."""
+    sql = (
+        f"SELECT {_ROW_SELECT} FROM elements e WHERE e.version_id = ? "
+        "AND e.global_id IN (SELECT value FROM json_each(?)) ORDER BY e.id DESC"
+    )
+    rows = conn.exec_driver_sql(sql, (version_id, json.dumps(global_ids)))
+    return {row.global_id: row for row in (ElementRow(*r) for r in rows)}
+
+
 def count_elements(
     conn: Connection,
     version_id: int,

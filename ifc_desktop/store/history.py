@@ -394,6 +394,13 @@ class Store:
         with self.read() as conn:
             return elements.count_elements(conn, version_id, search=search, ifc_class=ifc_class, tree_node=tree_node)
 
+    def element_rows(self, version_id: int, global_ids: list[str]) -> dict[str, ElementRow]:
+        """Elements of a version by GlobalId (where an element stands: its storey, container, whole)."""
+        if not global_ids:
+            return {}
+        with self.read() as conn:
+            return elements.rows_by_global_id(conn, version_id, global_ids)
+
     def element_detail(self, element_id: int) -> snap.Element:
         """One element with its property sets (each marked occurrence or type)."""
         with self.read() as conn:

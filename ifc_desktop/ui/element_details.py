@@ -47,6 +47,29 @@ def attribute_rows(element: Any, *, with_global_id: bool = True) -> list[tuple[s
     return [(label, value) for label, value in rows if value not in (None, "")]
 
 
+def location_rows(element: Any, places: dict[str, Any]) -> list[tuple[str, str]]:
+    """Where the element stands: its storey, its container when that is not the storey, and the
+    element it is part of; each by name (and class, unless a storey)."""
+
+    def describe(global_id: str) -> str:
+        row = places.get(global_id)
+        if row is None:
+            return global_id
+        name = row.name or row.long_name or "(unnamed)"
+        if row.name and row.long_name and row.long_name != row.name:
+            name = f"{row.name} · {row.long_name}"
+        return name if row.ifc_class == "IfcBuildingStorey" else f"{name} ({row.ifc_class})"
+
+    rows = []
+    if element.storey_global_id:
+        rows.append(("Storey", describe(element.storey_global_id)))
+    if element.container_global_id and element.container_global_id != element.storey_global_id:
+        rows.append(("Contained in", describe(element.container_global_id)))
+    if element.parent_global_id:
+        rows.append(("Part of", describe(element.parent_global_id)))
+    return rows
+
+
 def details_pages(
     owner: QWidget, placeholder: QLabel, heading: Sequence[QWidget | QLayout], tree: QTreeWidget
 ) -> QStackedLayout:
@@ -129,8 +152,9 @@ class ElementDetailsPanel(QWidget):
         if self.element is None:
             self.stack.setCurrentIndex(0)
 
-    def show_element(self, element: Any) -> None:
-        """Fill the panel from a ``core.snapshot.Element``."""
+    def show_element(self, element: Any, places: dict[str, Any] | None = None) -> None:
+        """Fill the panel from a ``core.snapshot.Element``; ``places``: the rows of its storey,
+        container and whole by GlobalId (see ``Store.element_rows``), for where it stands."""
         self.element = element
         self.tree.clear()
         self.title.set_wrapped_text(element.name or element.long_name or f"{element.ifc_class} (unnamed)")
@@ -140,6 +164,12 @@ class ElementDetailsPanel(QWidget):
         attributes = self._section("Attributes")
         for label, value in attribute_rows(element):
             self._row(attributes, label, value)
+
+        location = location_rows(element, places or {})
+        if location:
+            section = self._section("Location")
+            for label, value in location:
+                self._row(section, label, value)
 
         if element.type_global_id or element.type_name:
             section = self._section("Type")

@@ -242,16 +242,22 @@ class ElementsPanel(QWidget):
             self.details.clear()
             return
         self.details.show_loading()
-        element_id = row.id
+        element_id, version_id = row.id, row.version_id
+        places = [gid for gid in (row.storey_global_id, row.container_global_id, row.parent_global_id) if gid]
+
+        def load(store) -> tuple[Any, dict[str, Any]]:
+            return store.element_detail(element_id), store.element_rows(version_id, places)
+
         self._detail_task = self.executor.submit(
-            lambda store: store.element_detail(element_id),
+            load,
             self._show_detail,
             lambda exc: self.details.clear(f"Could not load this element: {exc}"),
             label="element details",
         )
 
-    def _show_detail(self, element: Any) -> None:
-        self.details.show_element(element)
+    def _show_detail(self, loaded: tuple[Any, dict[str, Any]]) -> None:
+        element, places = loaded
+        self.details.show_element(element, places)
         self.element_shown.emit(element)
 
     def _set_enabled(self, enabled: bool) -> None:
