@@ -111,14 +111,16 @@ def test_a_space_numbered_in_its_name_shows_the_words_of_its_long_name_too():
 
     from ifc_desktop.ui.element_models import element_label
 
-    def row(name, long_name):
-        return SimpleNamespace(name=name, long_name=long_name, ifc_class="IfcSpace")
+    def row(name, long_name, ifc_class="IfcSpace"):
+        return SimpleNamespace(name=name, long_name=long_name, ifc_class=ifc_class)
 
     assert element_label(row("1", "Bad")) == "1 · Bad"
     assert element_label(row("Bad", "Bad")) == "Bad"
     assert element_label(row(None, "Bad")) == "Bad"
     assert element_label(row("1", None)) == "1"
     assert element_label(row(None, None)) == "IfcSpace (unnamed)"
+    # ArchiCAD writes an id as a storey's long name.
+    assert element_label(row("Erdgeschoss", "ACID00000001-0000", "IfcBuildingStorey")) == "Erdgeschoss"
 
 
 def test_down_in_the_search_field_moves_into_the_results(qtbot, panel):

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from ..core.diff_result import format_value
 from ..core.wording import count_of
 from . import theme
+from .element_models import element_label
 from .widgets import WrappingDelegate, WrappingLabel
 
 FROM_TYPE = "(from type)"
@@ -55,9 +56,7 @@ def location_rows(element: Any, places: dict[str, Any]) -> list[tuple[str, str]]
         row = places.get(global_id)
         if row is None:
             return global_id
-        name = row.name or row.long_name or "(unnamed)"
-        if row.name and row.long_name and row.long_name != row.name:
-            name = f"{row.name} · {row.long_name}"
+        name = element_label(row)
         return name if row.ifc_class == "IfcBuildingStorey" else f"{name} ({row.ifc_class})"
 
     rows = []

@@ -94,9 +94,9 @@ def _cut_loops(parents: dict[Node, Node], root: Node) -> None:
 
 
 def element_label(row: Any) -> str:
-    """The element's name; spaces and storeys often keep a number there and the words in
-    their long name ("1 · Bad", "EG · Erdgeschoss"): both are shown."""
-    if row.name and row.long_name and row.long_name != row.name:
+    """The element's name; a space keeps its number there and its words in its long name
+    ("1 · Bad"): both are shown. (Storeys' long names hold exporters' ids as often as words.)"""
+    if row.ifc_class == "IfcSpace" and row.name and row.long_name and row.long_name != row.name:
         return f"{row.name} · {row.long_name}"
     return row.name or row.long_name or f"{row.ifc_class} (unnamed)"
 
