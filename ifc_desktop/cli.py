@@ -44,6 +44,7 @@ COMMANDS = (
     "history",
     "show",
     "revert",
+    "rename",
     "export",
     "diff",
     "jobs",
@@ -116,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("revert", parents=[common, reading], help="make an earlier version current")
     p.add_argument("model", metavar="MODEL")
     p.add_argument("version", metavar="VERSION", type=int)
+    p = sub.add_parser("rename", parents=[common, reading], help="give a model another name")
+    p.add_argument("model", metavar="MODEL")
+    p.add_argument("name", metavar="NAME", help="the new name")
     p = sub.add_parser("export", parents=[common], help="write a version's original IFC file")
     p.add_argument("model", metavar="MODEL")
     p.add_argument("version", metavar="VERSION", type=int)
@@ -364,6 +368,22 @@ def _cmd_revert(args: argparse.Namespace, data_dir: Path) -> int:
     if args.json:
         return _print_json(version)
     print(f"{model.name}: version {version.number} is now current.")
+    return EXIT_OK
+
+
+def _cmd_rename(args: argparse.Namespace, data_dir: Path) -> int:
+    from .store import InvalidName
+
+    with _store(data_dir) as store:
+        model = store.resolve_model(args.model)
+        try:
+            renamed = store.rename_model(model.id, args.name)
+        except InvalidName as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+    if args.json:
+        return _print_json(renamed)
+    print(f"Model #{model.id} {model.name!r} is now called {renamed.name!r}.")
     return EXIT_OK
 
 

@@ -255,3 +255,19 @@ def test_a_log_file_that_cannot_be_written_drops_records_without_tracebacks(tmp_
         handler.close()
         for old in earlier:
             root.addHandler(old)
+
+
+def test_rename_gives_a_model_another_name_and_refuses_one_another_model_has(data_dir: Path, capsys):
+    walls = [str(sample(n)) for n in ("ifc2x3_revit2021_simple_wall.ifc", "ifc4_archicad20_fzk_haus.ifc")]
+    assert run_cli(["process", "--data-dir", str(data_dir), *walls]) == 0
+    capsys.readouterr()
+    assert run_cli(["rename", "--data-dir", str(data_dir), "ifc4_archicad20_fzk_haus", " FZK-Haus "]) == 0
+    assert "is now called 'FZK-Haus'" in capsys.readouterr().out
+    assert run_cli(["history", "--data-dir", str(data_dir), "fzk-haus"]) == 0  # found by its new name
+    capsys.readouterr()
+    assert run_cli(["rename", "--data-dir", str(data_dir), "ifc2x3_revit2021_simple_wall", "fzk-HAUS"]) == 2
+    assert "Another model" in capsys.readouterr().err
+    assert run_cli(["rename", "--data-dir", str(data_dir), "FZK-Haus", "   "]) == 2
+    assert run_cli(["models", "--data-dir", str(data_dir), "--json"]) == 0
+    names = sorted(m["name"] for m in json.loads(capsys.readouterr().out))
+    assert names == ["FZK-Haus", "ifc2x3_revit2021_simple_wall"]

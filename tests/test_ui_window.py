@@ -405,3 +405,38 @@ def test_stopping_a_running_import_and_clearing_failed_jobs_ask_first(qtbot, mak
     window.clear_finished()
     assert asked[-1][0] == "Clear finished jobs" and "1 failed one included" in asked[-1][1]
     assert len(asked) == 2
+
+
+def test_a_model_is_renamed_from_its_list_and_the_rename_is_in_its_activity(qtbot, make_window):
+    window = make_window()
+    drop_paths(window, [sample(WALL)])
+    wait_for_states(qtbot, window, {WALL: "SUCCESS"})
+    model = wait_for_model(qtbot, window, WALL)
+    window.models_panel.select_model(model.id)
+    window.ask_text = lambda _title, _label, _text: "  Wall study  "
+    window.models_panel.rename_action.trigger()
+    qtbot.waitUntil(lambda: [m.name for m in window.model_list.models()] == ["Wall study"])
+    qtbot.waitUntil(lambda: window.history_panel.activity.count() == 2)
+    assert window.history_panel.activity.item(0).text().startswith(f"Renamed from {model.name} to Wall study")
+
+    # A name another model has is refused with a message, and nothing changes.
+    drop_paths(window, [sample(HAUS)])
+    wait_for_states(qtbot, window, {WALL: "SUCCESS", HAUS: "SUCCESS"})
+    haus = wait_for_model(qtbot, window, HAUS)
+    window.models_panel.select_model(haus.id)
+    window.ask_text = lambda _title, _label, _text: "WALL STUDY"
+    window.models_panel.rename_action.trigger()
+    qtbot.waitUntil(lambda: "not renamed" in window.notice.message())
+    assert "Wall study" in window.notice.message()
+    assert sorted(m.name for m in window.model_list.models()) == sorted([haus.name, "Wall study"])
+
+
+def test_the_export_name_suggested_says_the_version_once(make_window):
+    from types import SimpleNamespace
+
+    window = make_window()
+    suggested: list[str] = []
+    window.ask_save_path = lambda name: suggested.append(name) or ""
+    for source, number in (("Tower.ifc", 2), ("FZK Haus v3.ifc", 3), ("FZK Haus V3.ifczip", 3), ("Tv3.ifc", 3)):
+        window.export_version(SimpleNamespace(source_name=source, number=number, id=0))
+    assert suggested == ["Tower v2.ifc", "FZK Haus v3.ifc", "FZK Haus V3.ifczip", "Tv3 v3.ifc"]

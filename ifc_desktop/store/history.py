@@ -237,6 +237,13 @@ class Store:
             writer.record_revert(conn, model_id, target, number)
             return reader.version_info(conn, target)
 
+    def rename_model(self, model_id: int, name: str) -> ModelInfo:
+        """Give a model another name; recorded in its history. Raises ``InvalidName`` for an
+        empty name or one another model has (whatever its case)."""
+        with self.write() as conn:
+            writer.rename_model(conn, model_id, name)
+        return self.get_model(model_id)
+
     # -- reading: models and versions ---------------------------------------------
 
     def find_version_by_sha(

@@ -247,6 +247,37 @@ def write_elements(
         progress(1.0)
 
 
+class InvalidName(ValueError):
+    """A model name that cannot be given: empty, or the name of another model."""
+
+
+def rename_model(conn: Connection, model_id: int, name: str) -> str:
+    """Give the model a new name (stripped) and log it; returns the old name.
+
+    Names are told apart by case-insensitive equality (see ``Store.resolve_model``),
+    so a name differing from another model's only in case is refused too.
+    """
+    name = name.strip()
+    if not name:
+        raise InvalidName("A model name cannot be empty.")
+    old = conn.scalar(select(Model.name).where(Model.id == model_id))
+    if old is None:
+        raise LookupError(f"There is no model with id {model_id}.")
+    for other_id, other in conn.execute(select(Model.id, Model.name).where(Model.id != model_id)):
+        if other.strip().casefold() == name.casefold():
+            raise InvalidName(f"Another model (#{other_id}) is called {other.strip()!r}.")
+    if name == old:
+        return old
+    current = conn.scalar(select(Model.current_version_id).where(Model.id == model_id))
+    conn.execute(update(Model).where(Model.id == model_id).values(name=name))
+    conn.execute(
+        insert(HistoryEvent).values(
+            model_id=model_id, version_id=current, kind="rename", created_at=now(), detail={"from": old, "to": name}
+        )
+    )
+    return old
+
+
 def record_revert(conn: Connection, model_id: int, target_version_id: int, number: int) -> None:
     """Make the target version current and log it, unless it already is current."""
     current = conn.scalar(select(Model.current_version_id).where(Model.id == model_id))

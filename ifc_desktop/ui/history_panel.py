@@ -368,6 +368,10 @@ class HistoryPanel(QWidget):
                 previous = detail.get("from_number") or detail.get("previous_number")
                 text = f"Reverted to {number}" + (f" (was v{previous})" if previous else "")
                 icon = "revert"
+            elif event.kind == "rename":
+                detail = event.detail or {}
+                text = f"Renamed from {detail.get('from', '?')} to {detail.get('to', '?')}"
+                icon = "history"
             elif event.kind == "import":
                 source = (event.detail or {}).get("source_name", "")
                 text = f"Imported {number}" + (f" from {source}" if source else "")

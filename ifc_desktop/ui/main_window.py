@@ -22,6 +22,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMenu,
@@ -95,6 +96,7 @@ class MainWindow(QMainWindow):
         self.ask_open_files: Callable[[], list[str]] = self._ask_open_files
         self.ask_open_folder: Callable[[], str] = self._ask_open_folder
         self.ask_save_path: Callable[[str], str] = self._ask_save_path
+        self.ask_text: Callable[[str, str, str], str | None] = self._ask_text
 
         self.bridge = EngineBridge(self)
         self.store_exec = SerialExecutor("store", self._open_store, lambda store: store.close(), self)
@@ -295,6 +297,7 @@ class MainWindow(QMainWindow):
         self.jobs_panel.details_requested.connect(self.show_job_details)
 
         self.models_panel.model_selected.connect(self._model_selected)
+        self.models_panel.rename_requested.connect(self.rename_model)
         self.history_panel.revert_requested.connect(self.revert)
         self.history_panel.export_requested.connect(self.export_version)
         self.history_panel.compare_requested.connect(self.compare_requested)
@@ -789,10 +792,32 @@ class MainWindow(QMainWindow):
 
         self.store_exec.submit(lambda store: store.revert(model_id, number), done, label="revert")
 
+    def rename_model(self, model_id: int) -> None:
+        model = next((m for m in self.model_list.models() if m.id == model_id), None)
+        if model is None:
+            return
+        name = self.ask_text("Rename model", f"New name for {model.name}:", model.name)
+        if name is None or name.strip() == model.name:
+            return
+
+        def done(renamed: Any) -> None:
+            self.show_status(f"{model.name} is now called {renamed.name}.", 6000)
+            self.refresh_models()
+            if self.models_panel.current_model_id() == model_id:
+                self._model_selected(model_id)  # its activity lists the rename
+
+        def failed(exc: BaseException) -> None:
+            self.notice.show_message(f"The model was not renamed: {exc}", "error", 10000)
+
+        self.store_exec.submit(lambda store: store.rename_model(model_id, name), done, failed, label="rename")
+
     def export_version(self, version: Any) -> None:
         stem = Path(version.source_name).stem or "model"
         suffix = Path(version.source_name).suffix or ".ifc"
-        target = self.ask_save_path(f"{stem} v{version.number}{suffix}")
+        number = f"v{version.number}"
+        # "Tower v3.ifc" stays so, rather than becoming "Tower v3 v3.ifc".
+        named = stem.casefold().endswith(number) and not stem[: -len(number)][-1:].isalnum()
+        target = self.ask_save_path(f"{stem}{suffix}" if named else f"{stem} {number}{suffix}")
         if not target:
             return
 
@@ -896,6 +921,10 @@ class MainWindow(QMainWindow):
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         box.exec()
         return box.clickedButton() is ok
+
+    def _ask_text(self, title: str, label: str, text: str) -> str | None:
+        value, ok = QInputDialog.getText(self, title, label, text=text)
+        return value if ok else None
 
     def _ask_open_files(self) -> list[str]:
         files, _ = QFileDialog.getOpenFileNames(

@@ -14,7 +14,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter
+from PySide6.QtGui import QAction, QColor, QFont, QFontMetrics, QKeySequence, QPainter
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -141,6 +141,7 @@ class ModelsPanel(QFrame):
     """Header plus list; emits the selected model's id (None when nothing is selected)."""
 
     model_selected = Signal(object)
+    rename_requested = Signal(int)  # model id
 
     def __init__(self, model: ModelListModel, parent: QWidget | None = None):
         super().__init__(parent)
@@ -156,6 +157,12 @@ class ModelsPanel(QFrame):
         self.list.setUniformItemSizes(True)
         self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.list.selectionModel().currentChanged.connect(self._current_changed)
+        self.rename_action = QAction("Rename…", self.list)
+        self.rename_action.setShortcut(QKeySequence(Qt.Key.Key_F2))
+        self.rename_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.rename_action.triggered.connect(self._rename_current)
+        self.list.addAction(self.rename_action)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.empty = QLabel("No models yet.\nDrop IFC files to start.", objectName="hint")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
@@ -188,6 +195,11 @@ class ModelsPanel(QFrame):
             self.select_model(target)
         elif target is None and current is not None:
             self.model_selected.emit(None)
+
+    def _rename_current(self) -> None:
+        model_id = self.current_model_id()
+        if model_id is not None:
+            self.rename_requested.emit(model_id)
 
     def current_model_id(self) -> int | None:
         index = self.list.currentIndex()
