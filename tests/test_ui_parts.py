@@ -192,6 +192,8 @@ def test_installed_pyside_keeps_none_and_true_alive(qapp):
 
 
 def test_job_rows_say_what_an_import_made_and_give_failures_without_the_file_name():
+    from types import SimpleNamespace
+
     from PySide6.QtCore import Qt
 
     from ifc_desktop.jobs.info import JobInfo, JobState
@@ -209,6 +211,10 @@ def test_job_rows_say_what_an_import_made_and_give_failures_without_the_file_nam
     assert model.index(0, COL_STAGE).data(Qt.ItemDataRole.ToolTipRole) == "\n".join(warned)
     assert model.index(1, COL_STAGE).data() == "Already stored as version 3"
     assert model.index(4, COL_STAGE).data() == "Already stored: no new version"
+    # After a revert to v1, the file of v3 dropped again is v3, but not the current version.
+    model.upsert(JobInfo(id=6, path="/m/f.ifc", state=JobState.SUCCESS, reused=True, version_number=3, model_id=7))
+    model.set_models([SimpleNamespace(id=7, name="Tower", current_version_number=1)])
+    assert model.index(5, COL_STAGE).data() == "Already stored as version 3 (v1 is current)"
     assert model.index(2, COL_STAGE).data() == "Imported"
     assert model.index(3, COL_STAGE).data() == "Uses the pre-release schema IFC4X3_RC2, which is not supported."
     assert model.index(3, COL_STAGE).data(Qt.ItemDataRole.ToolTipRole) == message

@@ -29,7 +29,7 @@ from . import theme
 from .compare_models import ChangeCountsDelegate, CountsRole
 from .delegates import MiddleElideDelegate
 from .formatting import format_count, format_datetime, format_size
-from .widgets import flat_button, pane_splitter
+from .widgets import ColumnShares, flat_button, pane_splitter
 
 COLUMNS = ("Version", "Imported", "Source file", "Application", "Elements", "Changes", "Warnings")
 COL_VERSION, COL_DATE, COL_SOURCE, COL_APP, COL_ELEMENTS, COL_CHANGES, COL_WARNINGS = range(len(COLUMNS))
@@ -245,9 +245,15 @@ class HistoryPanel(QWidget):
         bold = QFont(self.table.font())
         bold.setWeight(QFont.Weight.DemiBold)
         version_width = QFontMetrics(bold).horizontalAdvance("v123  ·  current") + 48
-        widths = ((COL_VERSION, version_width), (COL_DATE, 140), (COL_ELEMENTS, 80), (COL_CHANGES, 150))
-        for col, width in (*widths, (COL_WARNINGS, 80)):
-            header.resizeSection(col, width)
+        header.resizeSection(COL_VERSION, version_width)
+        # The other columns keep their widths in a wide pane and give way in a narrow one (1024 px
+        # screens), so that the file and application names keep a readable share.
+        self.column_shares = ColumnShares(
+            self.table,
+            {COL_DATE: (0.16, 110, 140), COL_ELEMENTS: (0.09, 60, 80), COL_CHANGES: (0.17, 110, 150),
+             COL_WARNINGS: (0.09, 60, 80)},
+        )  # fmt: skip
+        self.column_shares.apply()
         self.table.selectionModel().selectionChanged.connect(self._update_actions)
 
         self.detail = QLabel("", objectName="secondary")

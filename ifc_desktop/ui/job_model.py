@@ -48,11 +48,16 @@ def short_reason(message: str, file_name: str) -> str:
     return first
 
 
-def success_text(job: Any) -> str:
-    """What a finished import made: a version (with how many warnings), or nothing new."""
+def success_text(job: Any, current_number: int | None = None) -> str:
+    """What a finished import made: a version (with how many warnings), or nothing new; for a
+    file already stored as a version that is not its model's current one, which one is."""
     if job.reused:
         number = getattr(job, "version_number", None)
-        return f"Already stored as version {number}" if number else "Already stored: no new version"
+        if not number:
+            return "Already stored: no new version"
+        if current_number is not None and current_number != number:
+            return f"Already stored as version {number} (v{current_number} is current)"
+        return f"Already stored as version {number}"
     count = len(job.warnings)
     return f"Imported, {count_of(count, 'warning')}" if count else "Imported"
 
@@ -79,6 +84,7 @@ class JobTableModel(QAbstractTableModel):
         self._row_of: dict[int, int] = {}
         self._live: dict[int, Any] = {}  # job id -> latest Progress while running
         self._model_names: dict[int, str] = {}
+        self._current_numbers: dict[int, int | None] = {}  # model id -> its current version's number
         self._bold = QFont()
         self._bold.setBold(True)
         self._ticker = QTimer(self)
@@ -158,7 +164,7 @@ class JobTableModel(QAbstractTableModel):
             if state == "CANCELLED":
                 return ""
             if state == "SUCCESS":
-                return success_text(job)
+                return success_text(job, self._current_numbers.get(job.model_id))
             if state == "PENDING":
                 return "Waiting for a worker"
             live = self._live.get(job.id)
@@ -232,10 +238,12 @@ class JobTableModel(QAbstractTableModel):
             self._live.pop(job_id, None)
         self.endResetModel()
 
-    def set_model_names(self, names: dict[int, str]) -> None:
-        self._model_names = dict(names)
+    def set_models(self, models: list[Any]) -> None:
+        """The models' names (the Model column) and current versions (what a reused file's row says)."""
+        self._model_names = {m.id: m.name for m in models}
+        self._current_numbers = {m.id: m.current_version_number for m in models}
         if self._jobs:
-            self.dataChanged.emit(self.index(0, COL_MODEL), self.index(len(self._jobs) - 1, COL_MODEL))
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._jobs) - 1, self.columnCount() - 1))
 
     # -- queries ------------------------------------------------------------------------
 

@@ -684,7 +684,7 @@ class MainWindow(QMainWindow):
 
     def _models_loaded(self, models: list[Any]) -> None:
         self._models_known = True
-        self.job_model.set_model_names({m.id: m.name for m in models})
+        self.job_model.set_models(models)
         before = self.models_panel.current_model()
         # The model selected when the window was last closed, once, at start.
         preferred, self._model_at_start = self._model_at_start, None
