@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import pickle
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -370,8 +371,12 @@ def test_the_source_of_a_failed_import_is_removed_a_day_later_and_every_version_
         blobs = [store.blobs.path_for(version.blob_key), store.blobs.path_for_sha(failed_sha)]
     start_the_job_engine()  # the next start, the same day: an import may still be running
     assert all(blob.exists() for blob in blobs)
+    # Two days on (the history is older still: files older than it are never swept).
+    with Store.open(data_dir) as store, store.write() as conn:
+        conn.exec_driver_sql("UPDATE models SET created_at = datetime('now', '-3 days')")
+    two_days_ago = time.time() - 2 * 24 * 3600
     for blob in blobs:
-        os.utime(blob, (1, 1))
+        os.utime(blob, (two_days_ago, two_days_ago))
     start_the_job_engine()  # a start a day later
     with Store.open(data_dir) as store:
         assert blobs[0].exists() and not blobs[1].exists()
