@@ -245,14 +245,11 @@ class HistoryPanel(QWidget):
         bold = QFont(self.table.font())
         bold.setWeight(QFont.Weight.DemiBold)
         version_width = QFontMetrics(bold).horizontalAdvance("v123  ·  current") + 48
-        header.resizeSection(COL_VERSION, version_width)
-        # The other columns keep their widths in a wide pane and give way in a narrow one (1024 px
+        for col, width in ((COL_VERSION, version_width), (COL_ELEMENTS, 80), (COL_WARNINGS, 80)):
+            header.resizeSection(col, width)
+        # Date and changes keep their widths in a wide pane and give way in a narrow one (1024 px
         # screens), so that the file and application names keep a readable share.
-        self.column_shares = ColumnShares(
-            self.table,
-            {COL_DATE: (0.16, 110, 140), COL_ELEMENTS: (0.09, 60, 80), COL_CHANGES: (0.17, 110, 150),
-             COL_WARNINGS: (0.09, 60, 80)},
-        )  # fmt: skip
+        self.column_shares = ColumnShares(self.table, {COL_DATE: (0.16, 125, 140), COL_CHANGES: (0.17, 110, 150)})
         self.column_shares.apply()
         self.table.selectionModel().selectionChanged.connect(self._update_actions)
 
