@@ -482,6 +482,18 @@ def test_an_element_moved_off_a_storey_renamed_since_shows_the_old_name_on_the_o
     assert storey_change.storey == "1 этаж (ground)" and "(not on a storey)" not in result.summary.by_storey
 
 
+def test_an_element_removed_from_a_storey_renamed_since_is_listed_with_the_name_it_was_on() -> None:
+    old = [storey(STOREY_1, "Erdgeschoss"), wall(), wall("2WALL_________________")]
+    new = [replace(storey(STOREY_1, "Erdgeschoss (neu)"), content_hash="renamed"), wall()]
+    result = diff_elements(old, new)
+    removed = next(c for c in result.changes if c.kind == REMOVED)
+    assert removed.storey == "Erdgeschoss"  # where it was; the storey never had the new name with it
+    # Counted, and found by the storey filter, under the storey's name as it is now.
+    assert result.summary.by_storey == {"Erdgeschoss (neu)": result.counts}
+    assert removed in result.matching(storeys={"Erdgeschoss (neu)"})
+    assert [row[4] for row in result.rows() if row[0] == "removed"] == ["Erdgeschoss"]
+
+
 def test_the_summary_lists_storeys_bottom_up_and_elements_on_no_storey_last():
     # Files list storeys in any order, and names sort badly as text ("Level 10" before "Level 2").
     heights = [6.0, 0.0, 30.0, 3.0, 9.0, -3.0]

@@ -776,7 +776,7 @@ def _summarise(
         groups = (
             counts,
             by_class.setdefault(change.ifc_class, ChangeCounts()),
-            by_storey.setdefault(change.storey, ChangeCounts()),
+            by_storey.setdefault(change.storey_group, ChangeCounts()),
         )
         for group in groups:
             setattr(group, change.kind, getattr(group, change.kind) + 1)
@@ -832,7 +832,8 @@ def _whole(kind: str, element: Element, labels: _Labels, duplicate: bool) -> Ele
         global_id=element.global_id,
         ifc_class=element.ifc_class,
         name=element.name,
-        storey=labels.storey(_storey_of(element)),
+        storey=labels.old_storey(_storey_of(element)) if kind == REMOVED else labels.storey(_storey_of(element)),
+        group=labels.storey(_storey_of(element)),
         old_step_id=element.step_id if kind == REMOVED else None,
         new_step_id=element.step_id if kind == ADDED else None,
         duplicate=duplicate,

@@ -63,8 +63,11 @@ class ElementChange:
 
     ``ifc_class``, ``name`` and ``storey`` describe the element as it is in the
     newer version (the older one for removed elements); ``storey`` is a
-    readable storey label. ``old``/``new`` are the compared elements themselves,
-    for a details view; they are not serialised.
+    readable storey label. The summary and the storey filter group changes by
+    ``storey_group``: the storey's label in the newer version (a removed element
+    shows the name its storey had, and is counted under the name it has now).
+    ``old``/``new`` are the compared elements themselves, for a details view;
+    they are not serialised.
     """
 
     kind: str  # ADDED | REMOVED | CHANGED
@@ -78,6 +81,11 @@ class ElementChange:
     duplicate: bool = False  # its GlobalId is used more than once in a version
     old: Element | None = field(default=None, repr=False, compare=False)
     new: Element | None = field(default=None, repr=False, compare=False)
+    group: str | None = field(default=None, repr=False, compare=False)  # see storey_group; None: storey
+
+    @property
+    def storey_group(self) -> str:
+        return self.storey if self.group is None else self.group
 
     def field_names(self) -> list[str]:
         return [f.field for f in self.fields]
@@ -237,7 +245,7 @@ class DiffResult:
                 continue
             if classes is not None and change.ifc_class not in classes:
                 continue
-            if storeys is not None and change.storey not in storeys:
+            if storeys is not None and change.storey_group not in storeys:
                 continue
             if needle and needle not in change.search_text():
                 continue

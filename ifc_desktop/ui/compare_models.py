@@ -234,7 +234,7 @@ class ChangeTableModel(QAbstractTableModel):
             for i in order
             if (kinds is None or changes[i].kind in kinds)
             and (classes is None or changes[i].ifc_class in classes)
-            and (storeys is None or changes[i].storey in storeys)
+            and (storeys is None or changes[i].storey_group in storeys)
             and (not needle or needle in texts[i])
         ]
 
