@@ -156,3 +156,27 @@ def test_the_details_say_where_an_element_stands(qtbot, panel):
             panel.tree.setCurrentIndex(panel.tree_model.index(0, 0))
         rows = shown_rows()
         assert {k: v for k, v in rows.items() if k.startswith("Location/")} == expected
+
+
+def test_details_text_wraps_between_words_and_inside_a_word_only_when_it_must(qapp):
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from ifc_desktop.ui.widgets import _wrapped
+
+    font = QFont()
+    metrics = QFontMetrics(font)
+
+    def lines(text: str, width: float) -> list[str]:
+        layout = _wrapped(text, font, width)
+        return [
+            text[line.textStart() : line.textStart() + line.textLength()].strip()
+            for line in (layout.lineAt(i) for i in range(layout.lineCount()))
+        ]
+
+    text = "a comment for the client with several words"
+    width = metrics.horizontalAdvance("a comment for the cli")
+    assert all(line in text.split(" ") or " " in line for line in lines(text, width))
+    assert " ".join(lines(text, width)) == text  # no word cut in two
+    word = "ThermalTransmittanceOfTheWholeAssembly"
+    cut = lines(word, metrics.horizontalAdvance("ThermalTransmit"))
+    assert len(cut) > 1 and "".join(cut) == word  # a word wider than the column is cut where it must

@@ -25,36 +25,39 @@ _INSTANCE = re.compile(rb"#\d+\s*=\s*IFCPROJECT\(\s*'([0-9A-Za-z_$]{22})'")
 @dataclass(frozen=True)
 class FileIdentity:
     sha256: str
-    project_global_id: str | None  # None: no IfcProject found in the text
+    project_global_id: str | None  # None: no IfcProject found in the text, or more than one
 
 
 def read_identity(path: Path, fraction: Callable[[float], None] | None = None) -> FileIdentity:
-    """The file's SHA-256 and the GlobalId of the first IfcProject in its text, if any.
+    """The file's SHA-256 and, when its text names exactly one IfcProject, that project's GlobalId.
 
-    A valid file has one project; for an invalid one with several, the parser's answer
-    (see ``core.extract``) replaces this one. A compressed file (.ifczip) gives no project:
-    its text is not read here.
+    A file naming several (an invalid file, or one with a project in a comment) gives none:
+    the parser decides which is the project, and a wrong guess here could let a later file
+    of the same model save first. A compressed file (.ifczip) gives no project either: its
+    text is not read here.
     """
     digest = hashlib.sha256()
     total = max(Path(path).stat().st_size, 1)
     done = 0
-    found: int | None = None  # offset of the first IfcProject keyword
+    found: list[int] = []  # offsets of the IfcProject keyword (two are as many as it takes)
     tail = b""
     with open(path, "rb") as handle:
         while chunk := handle.read(CHUNK_SIZE):
             digest.update(chunk)
-            if found is None:
-                # A keyword across the end of the last chunk, else one in this chunk.
+            if len(found) < 2:
+                # A keyword across the end of the last chunk, then those in this chunk.
                 across = (tail + chunk[: len(_KEYWORD) - 1]).find(_KEYWORD)
                 if across != -1:
-                    found = done - len(tail) + across
-                elif (inside := chunk.find(_KEYWORD)) != -1:
-                    found = done + inside
+                    found.append(done - len(tail) + across)
+                inside = chunk.find(_KEYWORD)
+                while inside != -1 and len(found) < 2:
+                    found.append(done + inside)
+                    inside = chunk.find(_KEYWORD, inside + 1)
                 tail = chunk[-(len(_KEYWORD) - 1) :]
             done += len(chunk)
             if fraction is not None:
                 fraction(done / total)
-        project = _project_at(handle, found) if found is not None else None
+        project = _project_at(handle, found[0]) if len(found) == 1 else None
     return FileIdentity(digest.hexdigest(), project)
 
 

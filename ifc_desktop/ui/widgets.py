@@ -2,8 +2,30 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeySequence, QPainter, QPalette, QPen, QShortcut
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPointF,
+    QRectF,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QKeySequence,
+    QPainter,
+    QPalette,
+    QPen,
+    QShortcut,
+    QTextLayout,
+    QTextOption,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -220,14 +242,14 @@ def shortened(text: str, limit: int) -> str:
 
 
 class WrappingDelegate(QStyledItemDelegate):
-    """Tree rows as tall as their text wrapped to its column, at word boundaries or, for
-    long single words (ThermalTransmittance in a narrow column), anywhere. Qt sizes rows
-    without looking at column widths, and wraps at word boundaries only: a long word would
-    be cut and a long text drawn outside its row. Texts longer than LONGEST_CELL are
-    shortened (the item's tooltip has them whole)."""
+    """Tree rows as tall as their text wrapped to its column: at word boundaries, and inside
+    a word only when it is longer than the column (ThermalTransmittance in a narrow one).
+    Qt sizes rows without looking at column widths, and its own wrapping cuts a long word
+    short: a long value was sized but drawn outside its row. Texts longer than LONGEST_CELL
+    are shortened (the item's tooltip has them whole)."""
 
-    FLAGS = Qt.TextFlag.TextWordWrap | Qt.TextFlag.TextWrapAnywhere
     PADDING = 10  # the style sheet's item padding, both sides
+    MARGIN = 2  # between the text and the cell's edges
 
     def __init__(self, tree: QTreeView):
         super().__init__(tree)
@@ -236,14 +258,14 @@ class WrappingDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
         hint = super().sizeHint(option, index)
         text = _cell_text(index)
-        width = self._text_width(index)
+        width = self._text_width(index) - 2 * self.MARGIN
         if not text or width <= 20:
             return hint
-        metrics = QFontMetrics(index.data(Qt.ItemDataRole.FontRole) or option.font)
-        if "\n" not in text and metrics.horizontalAdvance(text) <= width:
+        font = index.data(Qt.ItemDataRole.FontRole) or option.font
+        if "\n" not in text and QFontMetrics(font).horizontalAdvance(text) <= width:
             return hint
-        bounds = metrics.boundingRect(QRect(0, 0, width, 100_000), int(self.FLAGS), text)
-        return QSize(hint.width(), max(hint.height(), bounds.height() + 6))
+        height = _wrapped(text, font, width).boundingRect().height()
+        return QSize(hint.width(), max(hint.height(), int(height) + 6))
 
     def paint(
         self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
@@ -256,14 +278,17 @@ class WrappingDelegate(QStyledItemDelegate):
         style = widget.style() if widget is not None else QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)  # background, selection
         rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, widget)
+        rect = rect.adjusted(self.MARGIN, 0, -self.MARGIN, 0)
+        if not text or rect.width() <= 0:
+            return
+        layout = _wrapped(text, opt.font, rect.width())
+        top = rect.top() + max(0.0, (rect.height() - layout.boundingRect().height()) / 2)
         selected = bool(opt.state & QStyle.StateFlag.State_Selected)
         role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
         painter.save()
-        painter.setFont(opt.font)
         painter.setPen(opt.palette.color(role))
         painter.setClipRect(opt.rect)
-        align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-        painter.drawText(rect.adjusted(2, 0, -2, 0), int(self.FLAGS | align), text)
+        layout.draw(painter, QPointF(rect.left(), top))
         painter.restore()
 
     def _text_width(self, index: QModelIndex | QPersistentModelIndex) -> int:
@@ -274,6 +299,22 @@ class WrappingDelegate(QStyledItemDelegate):
                 depth, parent = depth + 1, parent.parent()
             width -= depth * self.tree.indentation()
         return width
+
+
+def _wrapped(text: str, font: QFont, width: float) -> QTextLayout:
+    """``text`` laid out in lines of ``width``: broken between words, inside one only when it must."""
+    layout = QTextLayout(text, font)
+    option = QTextOption()
+    option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+    layout.setTextOption(option)
+    layout.beginLayout()
+    y = 0.0
+    while (line := layout.createLine()).isValid():
+        line.setLineWidth(width)
+        line.setPosition(QPointF(0, y))
+        y += line.height()
+    layout.endLayout()
+    return layout
 
 
 def _cell_text(index: QModelIndex | QPersistentModelIndex) -> str:
