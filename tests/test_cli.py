@@ -268,6 +268,8 @@ def test_rename_gives_a_model_another_name_and_refuses_one_another_model_has(dat
     assert run_cli(["rename", "--data-dir", str(data_dir), "ifc2x3_revit2021_simple_wall", "fzk-HAUS"]) == 2
     assert "Another model" in capsys.readouterr().err
     assert run_cli(["rename", "--data-dir", str(data_dir), "FZK-Haus", "   "]) == 2
+    assert run_cli(["rename", "--data-dir", str(data_dir), "FZK-Haus", "#1"]) == 2  # "#1" always means id 1
+    assert "means the model with id 1" in capsys.readouterr().err
     assert run_cli(["models", "--data-dir", str(data_dir), "--json"]) == 0
     names = sorted(m["name"] for m in json.loads(capsys.readouterr().out))
     assert names == ["FZK-Haus", "ifc2x3_revit2021_simple_wall"]

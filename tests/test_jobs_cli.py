@@ -144,7 +144,7 @@ def test_retry_failed_completes_jobs_left_unfinished_even_with_no_failed_job(dat
     out = io.StringIO()
     assert retry(data_dir, failed=True, workers=1, out=out) == 0
     assert f"[job {left.id}] {left.file_name}: resumed" in out.getvalue()
-    assert "No failed jobs." in out.getvalue() and "1 file: 1 imported" in out.getvalue()
+    assert "No failed jobs." not in out.getvalue() and "1 file: 1 imported" in out.getvalue()
     assert job_row(data_dir, left.id)["state"] == "SUCCESS"
 
 

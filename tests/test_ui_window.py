@@ -429,6 +429,10 @@ def test_a_model_is_renamed_from_its_list_and_the_rename_is_in_its_activity(qtbo
     qtbot.waitUntil(lambda: "not renamed" in window.notice.message())
     assert "Wall study" in window.notice.message()
     assert sorted(m.name for m in window.model_list.models()) == sorted([haus.name, "Wall study"])
+    window.ask_text = lambda _title, _label, _text: "Haus"  # a name that is free: the refusal goes away
+    window.models_panel.rename_action.trigger()
+    qtbot.waitUntil(lambda: "Haus" in [m.name for m in window.model_list.models()])
+    assert window.notice.message() == ""
 
 
 def test_the_export_name_suggested_says_the_version_once(make_window):

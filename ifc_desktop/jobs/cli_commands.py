@@ -165,9 +165,11 @@ def retry(
         if failed:
             jobs = engine.retry_failed()
             if not jobs:
-                print("No failed jobs.", file=out)
-                # Jobs an earlier run left unfinished are completed all the same, and summed up.
-                return _follow(engine, resumed, as_json, out, []) if resumed else EXIT_OK
+                if not resumed:
+                    print("No failed jobs.", file=out)
+                    return EXIT_OK
+                # No job failed, but an earlier run left some unfinished: those are completed and summed up.
+                return _follow(engine, resumed, as_json, out, [])
         else:
             if job_id is None:
                 raise LookupError("give a job id or --failed")

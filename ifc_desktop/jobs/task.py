@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 STAGE_CHECK = "Checking file"
 STAGE_SAVE = "Saving"
 # Shown (by the engine) while a job that is ready to save waits for an earlier file of its model.
-STAGE_WAITING = "Waiting for an earlier file of its model"
+STAGE_WAITING = "Waiting for an earlier file"
 STAGES = [
     STAGE_CHECK,
     "Opening file",

@@ -260,6 +260,8 @@ def rename_model(conn: Connection, model_id: int, name: str) -> str:
     name = name.strip()
     if not name:
         raise InvalidName("A model name cannot be empty.")
+    if name.startswith("#") and name[1:].isdigit():
+        raise InvalidName(f"{name!r} means the model with id {name[1:]} wherever a model is named: choose another.")
     old = conn.scalar(select(Model.name).where(Model.id == model_id))
     if old is None:
         raise LookupError(f"There is no model with id {model_id}.")

@@ -801,13 +801,15 @@ class MainWindow(QMainWindow):
             return
 
         def done(renamed: Any) -> None:
+            if self.notice.message().startswith(RENAME_FAILED):
+                self.notice.hide()  # an earlier try's refusal no longer applies
             self.show_status(f"{model.name} is now called {renamed.name}.", 6000)
             self.refresh_models()
             if self.models_panel.current_model_id() == model_id:
                 self._model_selected(model_id)  # its activity lists the rename
 
         def failed(exc: BaseException) -> None:
-            self.notice.show_message(f"The model was not renamed: {exc}", "error", 10000)
+            self.notice.show_message(f"{RENAME_FAILED} {exc}", "error", 10000)
 
         self.store_exec.submit(lambda store: store.rename_model(model_id, name), done, failed, label="rename")
 
@@ -983,6 +985,7 @@ class MainWindow(QMainWindow):
 
 
 _RUNNING = ("STARTED", "PROGRESS")
+RENAME_FAILED = "The model was not renamed:"
 
 
 def _local_paths(event: QDragEnterEvent | QDropEvent) -> list[str]:
