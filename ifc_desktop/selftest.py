@@ -118,7 +118,7 @@ def run_selftest(data_dir: Path, *, as_json: bool = False) -> int:
             listed = ", ".join(f"{name} v{number}" for name, number in missing[:5])
             more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
             raise CheckFailed(
-                f"the stored file of {count_of(len(missing), 'version')} is missing ({listed}{more}); "
+                f"the stored file of {count_of(len(missing), 'version')} is missing or damaged ({listed}{more}); "
                 "importing the original file again stores it again"
             )
         return "every version's file is stored"

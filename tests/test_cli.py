@@ -198,9 +198,18 @@ def test_selftest_passes_and_names_versions_whose_stored_file_is_missing(data_di
         store.blobs.path_for(version.blob_key).unlink()
     assert run_cli(["selftest", "--data-dir", str(data_dir)]) == 1
     out = capsys.readouterr().out
-    missing = "the stored file of 1 version is missing (ifc2x3_revit2021_simple_wall v1)"
+    missing = "the stored file of 1 version is missing or damaged (ifc2x3_revit2021_simple_wall v1)"
     assert f"[FAIL] stored source files: {missing}" in out
     assert "selftest FAILED" in out
+
+    # A copy cut short is found too (the original is imported again to repair it first).
+    assert run_cli(["process", "--data-dir", str(data_dir), str(sample("ifc2x3_revit2021_simple_wall.ifc"))]) == 0
+    assert run_cli(["selftest", "--data-dir", str(data_dir)]) == 0
+    with Store.open(data_dir) as store:
+        blob = store.blobs.path_for(version.blob_key)
+    blob.write_bytes(blob.read_bytes()[: blob.stat().st_size // 2])
+    assert run_cli(["selftest", "--data-dir", str(data_dir)]) == 1
+    assert missing in capsys.readouterr().out
 
 
 def test_database_errors_a_command_meets_are_told_in_plain_words(tmp_path: Path, capsys):

@@ -138,14 +138,15 @@ class Store:
             return 0  # housekeeping: never a reason not to open the store
 
     def versions_without_source(self) -> list[tuple[str, int]]:
-        """(model name, version number) of every version whose stored source file is missing."""
+        """(model name, version number) of every version whose stored source file is missing or cut
+        short (a quick check: see ``BlobStore.looks_intact``)."""
         with self.read() as conn:
             rows = conn.execute(
-                select(Model.name, Version.number, Version.blob_key)
+                select(Model.name, Version.number, Version.blob_key, Version.source_size)
                 .join(Model, Model.id == Version.model_id)
                 .order_by(Model.name, Version.number)
             ).all()
-        return [(name, number) for name, number, key in rows if not self.blobs.path_for(key).is_file()]
+        return [(name, number) for name, number, key, size in rows if not self.blobs.looks_intact(key, size)]
 
     def history_began(self) -> datetime | None:
         """When this database's first model or first job (still listed) was made; None when it has neither."""
