@@ -72,14 +72,14 @@ def spatial_tree(conn: Connection, version_id: int) -> list[ElementRow]:
 
 # Where an element hangs in the spatial tree: its container; else, for an element that is
 # in no container (an opening, a door in it, a part of an aggregate), its storey; else the
-# NOT_PLACED node. Spatial elements and containers without a container of their own are
-# the tree's own nodes (see ``spatial_tree``).
+# NOT_PLACED node. Spatial elements and elements holding others are the tree's own nodes
+# (see ``spatial_tree``), never rows below one, even when contained (a zone in a building).
 NOT_PLACED = ""
 _SPATIAL_LIST = ", ".join(f"'{name}'" for name in sorted(SPATIAL_CLASSES))
 _TREE_NODE = (
-    f"COALESCE(e.container_global_id, CASE WHEN e.ifc_class NOT IN ({_SPATIAL_LIST}) AND NOT EXISTS ("
+    f"CASE WHEN e.ifc_class NOT IN ({_SPATIAL_LIST}) AND NOT EXISTS ("
     "SELECT 1 FROM elements c WHERE c.version_id = e.version_id AND c.container_global_id = e.global_id"
-    f") THEN COALESCE(e.storey_global_id, '{NOT_PLACED}') END)"
+    f") THEN COALESCE(e.container_global_id, e.storey_global_id, '{NOT_PLACED}') END"
 )
 
 
