@@ -99,21 +99,15 @@ def run_selftest(data_dir: Path, *, as_json: bool = False) -> int:
     def database() -> str:
         from .store import Store
 
-        store = Store.open(data_dir)
-        try:
+        with Store.open(data_dir) as store:
             models = store.list_models()
-        finally:
-            store.close()
         return f"migrations at head, {count_of(len(models), 'model')}"
 
     def source_files() -> str:
         from .store import Store
 
-        store = Store.open(data_dir)
-        try:
+        with Store.open(data_dir) as store:
             missing = store.versions_without_source()
-        finally:
-            store.close()
         if missing:
             listed = ", ".join(f"{name} v{number}" for name, number in missing[:5])
             more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
