@@ -634,8 +634,8 @@ class MainWindow(QMainWindow):
         failed = sum(1 for job in self.job_model.jobs() if job.state.value == "FAILURE")
         if failed:
             question = (
-                f"Clear every finished job, {count_of(failed, 'failed one')} included? Their messages go with them "
-                "(versions are kept); a failed job can still be retried before."
+                f"Clear every finished job, {count_of(failed, 'failed one')} included? Their messages go with "
+                "them; the versions made stay in the history."
             )
             if not self.confirm("Clear finished jobs", question, "Clear"):
                 return
