@@ -20,6 +20,7 @@ import ifcopenshell.util.unit
 from . import placement
 from .errors import BadInput, UnsupportedFormat, describe_exception
 from .gcpause import gc_paused
+from .graphs import loops
 from .opener import PreparedFile
 from .parser_log import ParserLog, log_of
 from .progress import StageReporter
@@ -584,11 +585,11 @@ class Extraction:
     def _warn_loops(self) -> None:
         """Elements that are parts of themselves, through aggregations or containments in a loop."""
         up = {**self.container_of, **self.parent_of}  # as the spatial tree hangs them: parent first
-        loops = _loops(up)
-        if not loops:
+        found = loops(up)
+        if not found:
             return
-        looped = sum(len(loop) for loop in loops)
-        example = " in ".join(self._label(step_id) for step_id in [*loops[0], loops[0][0]])
+        looped = sum(len(loop) for loop in found)
+        example = " in ".join(self._label(step_id) for step_id in [*found[0], found[0][0]])
         self.warnings.append(
             f"{count_of(looped, 'element')} {'is a part' if looped == 1 else 'are parts'} of "
             f"{'itself' if looped == 1 else 'themselves'} through a loop of aggregations or containments "
@@ -618,24 +619,6 @@ class Extraction:
 
 
 # -- helpers -------------------------------------------------------------------------
-
-
-def _loops(up: dict[int, int]) -> list[list[int]]:
-    """The loops in a child -> parent map, each as the ids on it (one walk per id: linear)."""
-    state: dict[int, bool] = {}  # True: on the path being walked; False: settled
-    loops = []
-    for start in up:
-        path = []
-        current: int | None = start
-        while current is not None and current not in state:
-            state[current] = True
-            path.append(current)
-            current = up.get(current)
-        if current is not None and state[current]:
-            loops.append(path[path.index(current) :])
-        for step_id in path:
-            state[step_id] = False
-    return loops
 
 
 def _by_type(ifc: ifcopenshell.file, ifc_class: str) -> list[ifcopenshell.entity_instance]:

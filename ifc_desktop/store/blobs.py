@@ -158,17 +158,13 @@ class BlobStore:
             return False
         return decompressor.eof and digest.hexdigest() == sha256
 
-    def looks_intact(self, key: str, size: int) -> bool:
-        """A quick check of blob ``key`` of a ``size``-byte file, without reading it: it is there,
-        starts as gzip does and ends with that size (a truncated copy does not)."""
+    def looks_intact(self, sha256: str, size: int) -> bool:
+        """A quick check of the blob of a ``size``-byte file, without reading it: it is there, and
+        its gzip trailer gives that size (a copy cut short does not)."""
         try:
-            with open(self.path_for(key), "rb") as handle:
-                magic = handle.read(2)
-                handle.seek(-4, os.SEEK_END)
-                trailer = int.from_bytes(handle.read(4), "little")
-        except OSError:
+            return self.info(sha256).size == size % 2**32
+        except BlobError:
             return False
-        return magic == b"\x1f\x8b" and trailer == size % 2**32
 
     def restore(self, source: Path, sha256: str) -> bool:
         """Store ``source`` again when the stored copy of its bytes is missing or damaged;

@@ -142,11 +142,11 @@ class Store:
         short (a quick check: see ``BlobStore.looks_intact``)."""
         with self.read() as conn:
             rows = conn.execute(
-                select(Model.name, Version.number, Version.blob_key, Version.source_size)
+                select(Model.name, Version.number, Version.source_sha256, Version.source_size)
                 .join(Model, Model.id == Version.model_id)
                 .order_by(Model.name, Version.number)
             ).all()
-        return [(name, number) for name, number, key, size in rows if not self.blobs.looks_intact(key, size)]
+        return [(name, number) for name, number, sha256, size in rows if not self.blobs.looks_intact(sha256, size)]
 
     def history_began(self) -> datetime | None:
         """When this database's first model or first job (still listed) was made; None when it has neither."""

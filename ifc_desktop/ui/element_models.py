@@ -25,6 +25,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 
+from ..core.graphs import loops
 from ..store.elements import NOT_PLACED
 from . import theme
 from .executor import SerialExecutor
@@ -73,24 +74,6 @@ class Node:
 
     def index_in_parent(self) -> int:
         return self.parent.children.index(self) if self.parent is not None else 0
-
-
-def _cut_loops(parents: dict[Node, Node], root: Node) -> None:
-    """Hang below ``root`` one node of each loop of parents (spatial elements that aggregate
-    or contain each other in a damaged file), so that every node can be reached."""
-    reached = {root}
-    for node in parents:
-        path: list[Node] = []
-        on_path: set[Node] = set()
-        current = node
-        while current not in reached:
-            if current in on_path:
-                parents[current] = root
-                break
-            on_path.add(current)
-            path.append(current)
-            current = parents[current]
-        reached.update(path)
 
 
 def element_label(row: Any) -> str:
@@ -160,7 +143,8 @@ class ElementTreeModel(QAbstractItemModel):
         for row in spatial:
             node = nodes[row.global_id]
             parents[node] = nodes.get(row.parent_global_id or "") or nodes.get(row.container_global_id or "") or project
-        _cut_loops(parents, project)
+        for loop in loops(parents):  # spatial elements aggregating each other (a damaged file)
+            parents[loop[0]] = project  # cut where the loop was entered, so that every node is reached
         for node, parent in parents.items():
             node.parent = parent
             parent.children.append(node)
