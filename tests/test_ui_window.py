@@ -13,7 +13,13 @@ from ifc_desktop.ui.element_models import ElementRowRole
 from tests.conftest import sample
 
 pytest.register_assert_rewrite("tests.ui_fixtures")
-from tests.ui_fixtures import drop_paths, job_states, wait_for_model, wait_for_states  # noqa: E402
+from tests.ui_fixtures import (  # noqa: E402
+    drop_paths,
+    import_and_select,
+    job_states,
+    wait_for_model,
+    wait_for_states,
+)
 
 pytest_plugins = ["tests.ui_fixtures"]  # the make_window fixture
 
@@ -341,10 +347,7 @@ def test_elements_in_no_container_are_reachable_in_the_spatial_tree(qtbot, make_
     from ifc_desktop.ui.element_models import KIND_ELEMENT, NOT_PLACED_LABEL
 
     window = make_window()
-    drop_paths(window, [sample(HAUS)])
-    wait_for_states(qtbot, window, {HAUS: "SUCCESS"})
-    model = wait_for_model(qtbot, window, HAUS)
-    window.models_panel.select_model(model.id)
+    import_and_select(qtbot, window, sample(HAUS))
     window.show_tab(1)
     panel = window.elements_panel
     qtbot.waitUntil(lambda: panel.tree_model is not None and panel.tree_model.rowCount() == 1)
@@ -409,10 +412,7 @@ def test_stopping_a_running_import_and_clearing_failed_jobs_ask_first(qtbot, mak
 
 def test_a_model_is_renamed_from_its_list_and_the_rename_is_in_its_activity(qtbot, make_window):
     window = make_window()
-    drop_paths(window, [sample(WALL)])
-    wait_for_states(qtbot, window, {WALL: "SUCCESS"})
-    model = wait_for_model(qtbot, window, WALL)
-    window.models_panel.select_model(model.id)
+    model = import_and_select(qtbot, window, sample(WALL))
     window.ask_text = lambda _title, _label, _text: "  Wall study  "
     window.models_panel.rename_action.trigger()
     qtbot.waitUntil(lambda: [m.name for m in window.model_list.models()] == ["Wall study"])

@@ -95,3 +95,12 @@ def wait_for_model(qtbot, window: MainWindow, file_name: str, timeout: int = 30_
 
     qtbot.waitUntil(lambda: find() is not None, timeout=timeout)
     return find()
+
+
+def import_and_select(qtbot, window: MainWindow, path: Path):
+    """Drop one file, wait for its import to succeed, and select the model it went into."""
+    drop_paths(window, [path])
+    wait_for_states(qtbot, window, {Path(path).name: "SUCCESS"})
+    model = wait_for_model(qtbot, window, Path(path).name)
+    window.models_panel.select_model(model.id)
+    return model
