@@ -63,20 +63,32 @@ def describe_exception(exc: BaseException) -> str:
     return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip()
 
 
-def describe_database_error(exc: BaseException) -> str | None:
-    """Plain words for SQLite's own messages that people meet (a read-only or busy database,
-    a full disk); None for any other."""
+# What SQLite's own messages (and the OS's) say when the database cannot be written.
+READ_ONLY, BUSY, DISK_FULL = "read-only", "busy", "disk full"
+
+
+def database_problem(exc: BaseException) -> str | None:
+    """READ_ONLY, BUSY or DISK_FULL when ``exc`` (or the driver error it wraps) says so, else None."""
     text = str(getattr(exc, "orig", None) or exc).lower()
     if "readonly database" in text or "read-only file system" in text:
-        return (
+        return READ_ONLY
+    if "database is locked" in text or "database is busy" in text:
+        return BUSY
+    if "disk is full" in text:  # also SQLite's "database or disk is full"
+        return DISK_FULL
+    return None
+
+
+def describe_database_error(exc: BaseException) -> str | None:
+    """Plain words for a command that met one of the ``database_problem``s; None for any other error."""
+    return {
+        READ_ONLY: (
             "The history database is read-only, so nothing was changed: "
             "choose a data folder you can write to (--data-dir or IFC_DESKTOP_DATA_DIR)."
-        )
-    if "database is locked" in text or "database is busy" in text:
-        return "The history database stayed busy (another program is writing to it); nothing was changed. Try again."
-    if "disk is full" in text:
-        return "The disk is full, so nothing was changed: free some space and try again."
-    return None
+        ),
+        BUSY: "The history database stayed busy (another program is writing to it); nothing was changed. Try again.",
+        DISK_FULL: "The disk is full, so nothing was changed: free some space and try again.",
+    }.get(database_problem(exc))
 
 
 def as_import_failure(exc: BaseException) -> ImportFailure:
@@ -94,16 +106,16 @@ def as_import_failure(exc: BaseException) -> ImportFailure:
         return TransientFailure("The computer ran out of memory while reading this file.", details)
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         return TransientFailure("The disk is full: free some space and retry.", details)
-    text = str(exc).lower()
-    if "database is locked" in text or "database is busy" in text:
+    problem = database_problem(exc)
+    if problem == BUSY:
         return TransientFailure("The history database was busy; the import will be retried.", details)
-    if "disk is full" in text:  # also SQLite's "database or disk is full"
+    if problem == DISK_FULL:
         return TransientFailure("The disk is full: free some space and retry.", details)
-    if "changed while it was being stored" in text:  # store.blobs: its SHA-256 moved under the copy
+    if problem == READ_ONLY:
+        return TransientFailure("The data folder is read-only: IFC Desktop cannot save the version there.", details)
+    if "changed while it was being stored" in str(exc):  # store.blobs: its SHA-256 moved under the copy
         return TransientFailure(
             "The file changed while it was being imported (is it still being saved or copied?); it will be read again.",
             details,
         )
-    if "readonly database" in text or "read-only file system" in text:
-        return TransientFailure("The data folder is read-only: IFC Desktop cannot save the version there.", details)
     return TransientFailure(f"Unexpected error while importing: {type(exc).__name__}: {exc}", details)

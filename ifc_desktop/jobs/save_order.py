@@ -6,11 +6,12 @@ same model would become version 1, and the older export version 2 and current.
 So a worker asks for its turn before saving, and gets it once no job queued
 before it that may belong to the same model is still running.
 
-Which model a job belongs to is known once its worker has read the IfcProject
-GlobalId (``store.writer.matching_model``), so a job waits only for earlier jobs
-that are still reading that far or that hold the same project; a file without
-a project joins a model by its file name, so it waits for (and holds up) every
-earlier job.
+Which model a job belongs to is known once its worker has found the IfcProject
+GlobalId (``store.writer.matching_model``): while checking the file, when its text
+names one project (``core.identity``), else when the parser reads it. So a job
+waits only for earlier jobs whose project is not known yet or is the same; a file
+without a project joins a model by its file name, so it waits for (and holds up)
+every earlier job.
 
 A job between two attempts (its worker stopped) keeps its place: later jobs of
 its model wait for its next attempt, and it keeps the project it had read. So

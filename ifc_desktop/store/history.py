@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, exc, func, select
 from sqlalchemy.orm import Session
 
 from ifc_desktop.core import snapshot as snap
+from ifc_desktop.core.errors import READ_ONLY, database_problem
 from ifc_desktop.core.gcpause import gc_paused
 from ifc_desktop.store import db, elements, reader, writer
 from ifc_desktop.store.blobs import BlobError, BlobStore
@@ -67,7 +68,7 @@ class Store:
             reason = str(getattr(error, "orig", error))
             if db.is_corruption_error(error):
                 raise db.StoreCorrupt(db_path, reason) from error
-            if "readonly" in reason or "read-only" in reason:
+            if database_problem(error) == READ_ONLY:
                 raise db.StoreError(
                     f"The history database {db_path} is read-only: IFC Desktop needs to write in its data folder "
                     "(choose another with --data-dir or IFC_DESKTOP_DATA_DIR)."

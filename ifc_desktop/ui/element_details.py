@@ -156,7 +156,7 @@ class ElementDetailsPanel(QWidget):
         container and whole by GlobalId (see ``Store.element_rows``), for where it stands."""
         self.element = element
         self.tree.clear()
-        self.title.set_wrapped_text(element.name or element.long_name or f"{element.ifc_class} (unnamed)")
+        self.title.set_wrapped_text(element_label(element))
         predefined = f" · {element.predefined_type}" if element.predefined_type else ""
         self.subtitle.setText(f"{element.ifc_class}{predefined}    {element.global_id}")
 
