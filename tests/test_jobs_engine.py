@@ -539,6 +539,39 @@ def test_a_job_of_another_model_does_not_wait_for_an_earlier_one(make_engine, tm
     assert engine.wait(timeout=30)
 
 
+def test_a_job_waiting_for_its_turn_does_not_keep_files_of_other_models_from_a_worker(make_engine, tmp_path):
+    engine, recorder = make_engine(workers=2)
+    project = "2O2Fr$t4X7Zf8NOew3FNr2"
+    (stuck,) = engine.submit([_tower(tmp_path, "tower week 1.ifc", 1, project)], fault="hang:Computing placements")
+    (same,) = engine.submit([_tower(tmp_path, "tower week 2.ifc", 2, project)])
+    recorder.wait_for(lambda e: e[0] == "progress" and e[1] == same.id and e[2].stage_name == STAGE_WAITING)
+    # Both workers hold a job, one of them only waiting: a file of another model still gets a worker.
+    (other,) = engine.submit([_tower(tmp_path, "school.ifc", 3, "0K3pFQ9ZzBXu6dCGWhlYq0")])
+    assert engine.wait([other.id], timeout=60)
+    assert engine.get(other.id).state == JobState.SUCCESS
+    assert engine.get(stuck.id).state == engine.get(same.id).state == JobState.PROGRESS
+    engine.cancel(stuck.id)
+    assert engine.wait(timeout=60)
+    assert engine.get(same.id).state == JobState.SUCCESS
+
+
+def test_workers_standing_in_for_waiting_ones_are_as_many_as_the_workers_at_most(make_engine, tmp_path):
+    engine, recorder = make_engine(workers=2)
+    project = "2O2Fr$t4X7Zf8NOew3FNr2"
+    (stuck,) = engine.submit([_tower(tmp_path, "tower week 1.ifc", 1, project)], fault="hang:Computing placements")
+    later = []
+    for week in (2, 3, 4):  # each waits for week 1; the second and third on workers standing in
+        (job,) = engine.submit([_tower(tmp_path, f"tower week {week}.ifc", week, project)])
+        recorder.wait_for(lambda e, job=job: e[0] == "progress" and e[1] == job.id and e[2].stage_name == STAGE_WAITING)
+        later.append(job)
+    (last,) = engine.submit([_tower(tmp_path, "tower week 5.ifc", 5, project)])
+    time.sleep(3.0)  # time enough for another worker to start and read a small file
+    assert engine.get(last.id).state == JobState.PENDING, "more workers stood in than there are workers"
+    engine.cancel(stuck.id)
+    assert engine.wait(timeout=90)
+    assert {engine.get(job.id).state for job in (*later, last)} == {JobState.SUCCESS}
+
+
 def test_a_file_of_another_model_does_not_wait_for_an_earlier_one_still_being_parsed(make_engine, tmp_path):
     # The project of a file is found while its bytes are checked, long before the parser
     # reads it: a small file of another model need not wait for a large one being opened.

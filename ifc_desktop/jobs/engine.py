@@ -731,6 +731,7 @@ class JobEngine:
             if job_id not in self._grant_save_turns():
                 self._extra.setdefault(job_id, _Extra()).waiting_since = time.monotonic()
                 worker.deadline = None  # its own time stands still while it waits
+                worker.waiting = True  # another worker may start beside it (``WorkerPool.ensure_size``)
                 job = self._jobs[job_id]  # its stage is Saving: show what it waits for instead
                 self._on_progress(job_id, Progress(job.stage_index, job.stage_count, STAGE_WAITING, 0.0))
 
@@ -753,8 +754,8 @@ class JobEngine:
             ]
         granted = self._save_order.grant(running + between)
         all_wait = self._save_order.waiting([job.job_id for job in running])
-        if not granted and between and all_wait and len(running) >= self._workers:
-            # Every worker holds a job that waits, so no retry can start: the queue gives way.
+        if not granted and between and all_wait and not self._pool.can_stand_in():
+            # Every worker holds a job that waits and no more may start, so no retry can: the queue gives way.
             granted = self._save_order.grant(running)
         for job_id in granted:
             worker = self._pool.worker_for(job_id)
@@ -764,6 +765,7 @@ class JobEngine:
                     extra.waited += time.monotonic() - extra.waiting_since
                     extra.waiting_since = None
                     worker.deadline = self._deadline(job_id)
+                worker.waiting = False
                 self._pool.send(worker, ("save", job_id))
         return granted
 

@@ -42,6 +42,8 @@ class Worker:
     kill_reason: str | None = None
     retire: bool = False  # exit once the current job is over
     load: int = 0  # expected peak memory of the jobs it ran, added up (see RECYCLE_AFTER_PEAK)
+    # Its job waits for its turn to save (``jobs.save_order``) and uses no processor meanwhile.
+    waiting: bool = False
     dead: bool = False
 
     @property
@@ -90,15 +92,26 @@ class WorkerPool:
         self._target = max(0, size)
 
     def ensure_size(self) -> None:
-        """Spawn or retire workers so that ``size`` of them serve new jobs."""
+        """Spawn or retire workers so that ``size`` of them serve new jobs.
+
+        A worker whose job waits for its turn to save does not count: files of other models
+        need not queue behind it. Up to ``size`` such workers are stood in for, so that a
+        queue of later versions of one model cannot spawn a process each.
+        """
         serving = [w for w in self._workers if not w.retire and w.kill_reason is None]
-        serving.sort(key=lambda w: w.job_id is None)  # busy first, so idle ones are retired
-        for worker in serving[self._target :]:
+        active = [w for w in serving if not w.waiting]
+        active.sort(key=lambda w: w.job_id is None)  # busy first, so idle ones are retired
+        for worker in active[self._target :]:
             self.retire(worker)
-        missing = self._target - min(len(serving), self._target)
+        missing = min(self._target - min(len(active), self._target), 2 * self._target - len(serving))
         if missing > 0 and time.monotonic() >= self._spawn_not_before:
             for _ in range(missing):
                 self._spawn()
+
+    def can_stand_in(self) -> bool:
+        """Whether another worker may start beside those whose jobs wait (see ``ensure_size``)."""
+        serving = [w for w in self._workers if not w.retire and w.kill_reason is None]
+        return len(serving) < 2 * self._target
 
     def idle(self) -> list[Worker]:
         return [w for w in self._workers if w.idle]
@@ -132,6 +145,7 @@ class WorkerPool:
         worker.job_id = None
         worker.started = False
         worker.deadline = None
+        worker.waiting = False
         if recycle or worker.retire:
             self.retire(worker)
 
