@@ -68,6 +68,13 @@ def test_expand_paths_finds_ifc_files_in_folders(tmp_path):
     assert list(expand_paths(str(missing))) == [missing]
 
 
+def test_a_folders_files_are_queued_as_a_file_manager_lists_them(tmp_path):
+    for name in ("Plan 10.ifc", "plan 9.ifc", "Plan 1.ifc", "Plan 1b.ifc", "Plan 02.ifc"):
+        (tmp_path / name).write_bytes(b"x")
+    found = [p.name for p in expand_paths(tmp_path)]
+    assert found == ["Plan 1.ifc", "Plan 1b.ifc", "Plan 02.ifc", "plan 9.ifc", "Plan 10.ifc"]
+
+
 def test_expected_peak_reads_the_zip_member_size():
     zipped = sample("ifc4_revit2017_product_data_nested_lists.ifczip")
     inner = content_size(zipped, zipped.stat().st_size)

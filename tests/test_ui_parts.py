@@ -93,6 +93,22 @@ def test_folders_are_searched_recursively_and_other_files_refused(tmp_path):
     assert "No IFC files found in empty" in message
 
 
+def test_dropped_files_are_queued_in_the_order_of_their_names_with_numbers_by_value(tmp_path):
+    folder = tmp_path / "Revisionen"
+    folder.mkdir()
+    for n in (1, 2, 9, 10, 11):
+        (folder / f"Wall_rev{n}.ifc").write_bytes(b"x")
+    expected = [f"Wall_rev{n}.ifc" for n in (1, 2, 9, 10, 11)]
+    assert [Path(p).name for p in collect_ifc_files([folder]).files] == expected
+    # Several files dragged from a file manager arrive with the one under the pointer first.
+    dragged = [folder / "Wall_rev9.ifc", folder / "Wall_rev10.ifc", folder / "Wall_rev1.ifc"]
+    assert [Path(p).name for p in collect_ifc_files(dragged).files] == [
+        "Wall_rev1.ifc",
+        "Wall_rev9.ifc",
+        "Wall_rev10.ifc",
+    ]
+
+
 def test_the_same_file_dropped_twice_is_queued_once(tmp_path):
     path = sample("ifc2x3_revit2021_simple_wall.ifc")
     found = collect_ifc_files([path, path, path.parent / "." / path.name])

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 IFC_SUFFIXES = (".ifc", ".ifczip", ".ifcxml")
+_DIGITS = re.compile(r"(\d+)")
+
+
+def name_order(path: str | os.PathLike[str]) -> tuple[Any, ...]:
+    """Sort key putting paths in the order a file manager shows them: case ignored and
+    numbers by value, so "rev2" comes before "rev10" (versions are numbered in this order)."""
+    text = os.fspath(path)
+    parts = _DIGITS.split(text.casefold())
+    return (*(int(part) if i % 2 else part for i, part in enumerate(parts)), text)
 
 
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
@@ -21,6 +32,6 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
         path = Path(raw)
         if path.is_dir():
             found = [p for p in path.rglob("*") if p.suffix.lower() in IFC_SUFFIXES and p.is_file()]
-            yield from sorted(found, key=lambda p: str(p).lower())
+            yield from sorted(found, key=name_order)
         else:
             yield path

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ifc_desktop.jobs.paths import name_order
+
 IFC_SUFFIXES = (".ifc", ".ifczip")
 
 
@@ -39,7 +41,7 @@ def collect_ifc_files(paths: Iterable[str | Path]) -> DropResult:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(_walk_ifc(path), key=lambda p: str(p).lower())
+            found = sorted(_walk_ifc(path), key=name_order)
             if not found:
                 result.empty_folders.append(str(path))
             for file in found:
@@ -51,6 +53,9 @@ def collect_ifc_files(paths: Iterable[str | Path]) -> DropResult:
                 result.refused.append(str(path))
         else:
             result.missing.append(str(path))
+    # The order a drop lists its files in is the file manager's (the file under the pointer
+    # first): by name they become versions in the order their names say.
+    result.files.sort(key=name_order)
     return result
 
 
