@@ -153,6 +153,28 @@ def test_type_values_are_overridden_by_occurrence_values() -> None:
     assert effective_psets(overridden)["Pset_WallCommon"][1] == {"FireRating": "EI 30", "Status": "New"}
 
 
+def test_a_change_made_on_the_type_says_so_and_rows_say_what_was_added_or_removed() -> None:
+    def typed(status: str, fire_rating: str | None = None) -> Element:
+        sets = [PropertySet("Pset_WallCommon", "pset", "type", {"Status": status, "FireRating": "REI 60"})]
+        if fire_rating is not None:
+            sets.append(PropertySet("Pset_WallCommon", "pset", "occurrence", {"FireRating": fire_rating}))
+        return wall(type_name="Basic Wall:Exterior", type_class="IfcWallType", property_sets=sets)
+
+    change = differ(typed("New", "REI 90"), typed("Existing")).changes[0]
+    notes = {f.field: (f.kind, f.note) for f in change.fields}
+    assert notes == {
+        "Pset_WallCommon.Status": (CHANGED, "from type Basic Wall:Exterior"),
+        # The element's own value is gone; the type's shows through: an edit of the element.
+        "Pset_WallCommon.FireRating": (CHANGED, None),
+    }
+    emptied = wall(property_sets=[PropertySet("Pset_WallCommon", "pset", "occurrence", {"FireRating": ""})])
+    rows = diff_elements(model(wall()), model(replace(emptied, content_hash="h-other"))).rows()
+    by_field = {row[5]: (row[7], row[8]) for row in rows}
+    assert by_field["Pset_WallCommon.FireRating"] == ("", "")  # emptied: a change, no note
+    assert by_field["Pset_WallCommon.IsExternal"] == (None, "removed")
+    assert by_field["Qto_WallBaseQuantities"][1] == "removed"
+
+
 def test_same_named_sets_merge_in_content_order_not_file_order() -> None:
     a = PropertySet("Pset_X", "pset", "occurrence", {"P": 1})
     b = PropertySet("Pset_X", "pset", "occurrence", {"P": 2})

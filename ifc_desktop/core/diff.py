@@ -567,11 +567,15 @@ class _Comparer:
             for prop in _ordered_union(old_props, new_props):
                 key = f"{name}.{prop}"
                 if prop not in new_props:
-                    fields.append(FieldChange(key, old_props[prop], None, category, REMOVED))
+                    change = FieldChange(key, old_props[prop], None, category, REMOVED)
                 elif prop not in old_props:
-                    fields.append(FieldChange(key, None, new_props[prop], category, ADDED))
+                    change = FieldChange(key, None, new_props[prop], category, ADDED)
                 elif not self.values_equal(old_props[prop], new_props[prop], prop):
-                    fields.append(FieldChange(key, old_props[prop], new_props[prop], category))
+                    change = FieldChange(key, old_props[prop], new_props[prop], category)
+                else:
+                    continue
+                change.note = _type_note(o, n, name, prop)
+                fields.append(change)
 
     # -- values
 
@@ -630,6 +634,18 @@ class _Comparer:
             "x_axis": list(p[3:6]),
             "z_axis": list(p[6:9]),
         }
+
+
+def _type_note(old: Element, new: Element, set_name: str, prop: str) -> str | None:
+    """ "from type …" when both versions of the element show this property from the type object,
+    not from a set of their own: one edit of a type changes every element of the type."""
+    sets = [p for element in (old, new) for p in element.property_sets if p.name == set_name]
+    if any(p.source != SOURCE_TYPE and prop in p.properties for p in sets):
+        return None
+    if not any(p.source == SOURCE_TYPE and prop in p.properties for p in sets):
+        return None
+    type_name = new.type_name or old.type_name
+    return f"from type {type_name}" if type_name else "from its type"
 
 
 def effective_psets(property_sets: Iterable[PropertySet]) -> dict[str, tuple[str, dict[str, Any]]]:

@@ -282,7 +282,7 @@ class DiffResult:
                 rows.append((*head, "", "", "", ""))
                 continue
             for f in change.fields:
-                rows.append((*head, f.field, cell_value(f.old), cell_value(f.new), f.note or ""))
+                rows.append((*head, f.field, cell_value(f.old), cell_value(f.new), _row_note(f)))
         return rows
 
     def format_text(self, *, max_changes: int | None = None) -> str:
@@ -418,6 +418,14 @@ def cell_value(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     return format_value(value)
+
+
+def _row_note(f: FieldChange) -> str:
+    """The Note of a row: a field added or removed says so (an empty New could be an emptied value)."""
+    parts = [] if f.kind == CHANGED else [f.kind]
+    if f.note:
+        parts.append(f.note)
+    return "; ".join(parts)
 
 
 def _field_text(f: FieldChange) -> str:
