@@ -87,6 +87,8 @@ class ElementsPanel(QWidget):
         # The class column takes a share of the pane, so storey and element names keep the rest.
         self.column_shares = ColumnShares(self.tree, {1: (0.32, 110, 240)})
         self.tree.setAllColumnsShowFocus(True)
+        # Eliding in the middle keeps a group's count "(61)" and the number exporters end names with.
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.tree.setAnimated(False)
         self.tree.header().setStretchLastSection(False)
         # Next pages of elements load when the last rows of a node come into view (see element_models).
