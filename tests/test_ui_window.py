@@ -95,6 +95,22 @@ def test_bad_file_fails_and_its_message_is_in_the_details(qtbot, make_window):
     dialog.close()
 
 
+def test_a_retry_that_fails_again_says_so(qtbot, make_window):
+    from ifc_desktop.ui.job_model import COL_STATE
+
+    window = make_window()
+    drop_paths(window, [sample(BAD)])
+    wait_for_states(qtbot, window, {BAD: "FAILURE"})
+    assert window.job_model.index(0, COL_STATE).data() == "Failed"
+    first_finish = window.job_model.jobs()[0].finished_at
+    window.show_tab(0)
+    window.jobs_panel.select_job(window.job_model.jobs()[0].id)
+    window.jobs_panel.retry_action.trigger()
+    qtbot.waitUntil(lambda: window.job_model.index(0, COL_STATE).data() == "Failed again", timeout=60_000)
+    assert window.job_model.jobs()[0].finished_at > first_finish
+    assert window.statusBar().currentMessage().startswith("Tried again, failed again: ")
+
+
 def test_cancel_and_retry_from_the_ui(qtbot, make_window):
     window = make_window()
     # A job that hangs on its first attempt only (test-only fault injection), so it is surely running.

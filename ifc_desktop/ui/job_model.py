@@ -85,6 +85,10 @@ class JobTableModel(QAbstractTableModel):
         self._live: dict[int, Any] = {}  # job id -> latest Progress while running
         self._model_names: dict[int, str] = {}
         self._current_numbers: dict[int, int | None] = {}  # model id -> its current version's number
+        # Jobs the user queued again, and those of them that failed once more: without a word
+        # the row would end as it was, as if the retry had been ignored.
+        self._retried: set[int] = set()
+        self._failed_again: set[int] = set()
         self._bold = QFont()
         self._bold.setBold(True)
         self._ticker = QTimer(self)
@@ -157,6 +161,8 @@ class JobTableModel(QAbstractTableModel):
         if col == COL_MODEL:
             return self._model_names.get(job.model_id, "") if job.model_id is not None else ""
         if col == COL_STATE:
+            if state == "FAILURE" and job.id in self._failed_again:
+                return "Failed again"
             return STATE_LABELS.get(state, state.title())
         if col == COL_STAGE:
             if state == "FAILURE":
@@ -203,10 +209,25 @@ class JobTableModel(QAbstractTableModel):
         self._live.clear()
         self.endResetModel()
 
+    def mark_retried(self, job_ids: list[int]) -> None:
+        """The user queued these jobs again (see ``failed_again``)."""
+        self._retried.update(job_ids)
+
+    def failed_again(self, job_id: int) -> bool:
+        """Whether the job failed once more after the user queued it again."""
+        return job_id in self._failed_again
+
     def upsert(self, job: Any) -> None:
         row = self._row_of.get(job.id)
-        if state_name(job) in TERMINAL or state_name(job) == "PENDING":
+        state = state_name(job)
+        if state in TERMINAL or state == "PENDING":
             self._live.pop(job.id, None)
+        if state in TERMINAL:
+            if state == "FAILURE" and job.id in self._retried:
+                self._failed_again.add(job.id)
+            elif state != "FAILURE":
+                self._failed_again.discard(job.id)
+            self._retried.discard(job.id)
         if row is None:
             row = len(self._jobs)
             self.beginInsertRows(QModelIndex(), row, row)

@@ -568,7 +568,10 @@ class MainWindow(QMainWindow):
         self.job_model.upsert(job)
         self._update_status()
         # Messages name the file, in quotes, when they can.
-        self.show_status(message if repr(job.file_name) in message else f"{job.file_name}: {message}", 10000)
+        text = message if repr(job.file_name) in message else f"{job.file_name}: {message}"
+        if self.job_model.failed_again(job.id):
+            text = f"Tried again, failed again: {text}"
+        self.show_status(text, 10000)
 
     def _on_progress(self, batch: dict) -> None:
         self.job_model.apply_progress(batch)
@@ -625,9 +628,11 @@ class MainWindow(QMainWindow):
         self.engine_exec.submit(lambda engine: [engine.cancel(i) for i in job_ids], label="cancel")
 
     def retry_jobs(self, job_ids: list[int]) -> None:
+        self.job_model.mark_retried(job_ids)
         self.engine_exec.submit(lambda engine: [engine.retry(i) for i in job_ids], self._upsert_all, label="retry")
 
     def retry_failed(self) -> None:
+        self.job_model.mark_retried([job.id for job in self.job_model.jobs() if job.state.value == "FAILURE"])
         self.engine_exec.submit(lambda engine: engine.retry_failed(), self._upsert_all, label="retry failed")
 
     def clear_finished(self) -> None:
