@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import pickle
 import signal
+import time
 from datetime import timedelta
 
 from ifc_desktop.jobs import JobInfo, JobState
@@ -137,3 +138,36 @@ def test_save_turns_follow_the_queue_within_a_model_and_never_across_models():
     forced = SaveOrder()
     forced.request(2)
     assert forced.grant([job(1, "a.ifc"), job(2, "a.ifc", new_model=True)]) == [2]  # a model of its own
+
+
+def test_a_job_waiting_for_its_turn_to_save_lets_go_of_the_parsed_file(tmp_path):
+    import threading
+    import weakref
+    from multiprocessing import Pipe
+
+    from ifc_desktop.jobs.worker import _run_one
+
+    class Parsed:
+        pass
+
+    parsed_ref: list[weakref.ref] = []
+
+    def run_import(request, report, *, retain, identified, wait_turn):
+        parsed = Parsed()
+        retain(parsed)
+        parsed_ref.append(weakref.ref(parsed))
+        del parsed
+        wait_turn()
+        return "outcome"
+
+    main, worker = Pipe()
+    (tmp_path / "jobs").mkdir()
+    thread = threading.Thread(target=_run_one, args=(worker, str(tmp_path), 7, {}, run_import))
+    thread.start()
+    assert main.recv() == ("started", 7)
+    assert main.recv() == ("save_ready", 7)
+    time.sleep(0.5)  # an earlier file of its model is still being read
+    assert parsed_ref[0]() is None, "the parsed file was held through the wait"
+    main.send(("save", 7))
+    assert main.recv() == ("done", 7, "outcome")
+    thread.join(10)

@@ -79,6 +79,10 @@ def _preload() -> None:
         pass  # each job then reports what is missing, as an import failure
 
 
+# How long a job ready to save waits for its turn before it lets go of the parsed file.
+TURN_AT_ONCE = 0.05
+
+
 def _run_one(conn: Connection, data_dir: str, job_id: int, request: Any, run_import: Any) -> None:
     from ifc_desktop.core.errors import as_import_failure, describe_exception
 
@@ -111,6 +115,10 @@ def _run_one(conn: Connection, data_dir: str, job_id: int, request: Any, run_imp
             """Returns once the main process lets this job save (see ``jobs.save_order``)."""
             try:
                 conn.send(("save_ready", job_id))
+                if not conn.poll(TURN_AT_ONCE):
+                    # It waits for an earlier file of its model: the parsed file is no longer needed
+                    # and is destroyed meanwhile, rather than held through the wait.
+                    retained.clear()
                 answer = conn.recv()
             except (OSError, EOFError) as error:
                 raise _ParentGone from error
