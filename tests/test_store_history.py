@@ -224,6 +224,18 @@ def test_export_gives_original_bytes(store: Store, tmp_path: Path) -> None:
     assert blob.parent.name == version.source_sha256[:2]
 
 
+def test_an_export_never_writes_into_the_data_folder(store: Store, tmp_path: Path) -> None:
+    from ifc_desktop.store.blobs import BlobError
+
+    version = save(store, tmp_path, make_snapshot(), name="House.ifc", payload=b"ISO-10303-21;\n")
+    database = store.db_path.read_bytes()
+    for target in (store.db_path, store.data_dir / "House.ifc", store.blobs.path_for(version.blob_key)):
+        with pytest.raises(BlobError, match="inside IFC Desktop's data folder"):
+            store.export_source(version.id, target)
+    assert store.db_path.read_bytes() == database
+    assert store.get_model(version.model_id).version_count == 1
+
+
 def test_failure_mid_write_leaves_nothing(store: Store, tmp_path: Path, monkeypatch) -> None:
     import ifc_desktop.store.writer as writer
 

@@ -78,7 +78,8 @@ def _replace_into(temp_path: Path, final_path: Path) -> None:
 
 class BlobStore:
     def __init__(self, data_dir: Path, *, level: int = COMPRESS_LEVEL):
-        self.root = Path(data_dir) / SOURCES_DIR
+        self.data_dir = Path(data_dir)
+        self.root = self.data_dir / SOURCES_DIR
         self.level = level
 
     def path_for(self, key: str) -> Path:
@@ -184,6 +185,11 @@ class BlobStore:
         if not blob_path.is_file():
             raise BlobError(f"The stored source file {blob_path} is missing.")
         out_path = _export_target(Path(out_path))
+        if _is_within(out_path, self.data_dir):
+            # Its database, stored files and logs: an export there could replace the history itself.
+            raise BlobError(
+                f"{out_path} is inside IFC Desktop's data folder ({self.data_dir}); export to another folder."
+            )
         fd, temp_name = tempfile.mkstemp(prefix=_TEMP_PREFIX, suffix=".part", dir=out_path.parent)
         temp_path = Path(temp_name)
         try:
@@ -304,6 +310,14 @@ def _export_target(path: Path) -> Path:
     if not path.parent.is_dir():
         raise BlobError(f"The folder {path.parent} does not exist.")
     return path
+
+
+def _is_within(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def _umask() -> int:
