@@ -65,7 +65,10 @@ def extracted_by_step_id(path: Path, tmp_path: Path) -> tuple[Snapshot, dict, if
 
 def reference_psets(product) -> dict:
     psets = ifcopenshell.util.element.get_psets(product)
-    return {(name or ""): {k: plain(v) for k, v in props.items() if k != "id"} for name, props in psets.items()}
+    # A set or property without a name is kept under "" (JSON and sorting need text).
+    return {
+        (name or ""): {(k or ""): plain(v) for k, v in props.items() if k != "id"} for name, props in psets.items()
+    }
 
 
 @pytest.mark.parametrize("path", READABLE, ids=lambda p: p.name)
@@ -384,6 +387,7 @@ def _model_with_every_kind_of_property(schema: str) -> ifcopenshell.file:
         single("Count", f.createIfcInteger(7)),
         single("Length", f.createIfcLengthMeasure(1.2345678901234)),
         single("Text ü", f.createIfcText("Ωmega – “quoted”")),
+        single(None, f.createIfcLabel("a property without a name")),
         f.createIfcPropertyBoundedValue(
             "Bounded",
             None,
@@ -435,6 +439,10 @@ def test_every_kind_of_property_and_quantity_reads_as_get_psets_reads_it(schema,
     assert expected["Pset_WallCommon"] == {"FireRating": "REI 90", "IsExternal": True}
     assert expected["Odd"]["Bounded"]["UpperBoundValue"] == 10.0
     assert expected["Odd"]["Second"] == "2"
+    assert expected["Odd"][""] == "a property without a name"
+    from ifc_desktop.store.rows import prepare_rows
+
+    assert prepare_rows(snapshot).psets  # the store encodes every set (sorted keys: all text)
     assert expected["Qto_Wall"]["Layer"]["properties"] == {"Area": 1.5}
     # ifcopenshell reads no IfcPropertyReferenceValue: it is left out, not shown as empty.
     assert "Reference" not in expected["Odd"]

@@ -100,25 +100,34 @@ class PropertyReader:
 def _read_property(prop: ifcopenshell.entity_instance) -> tuple[str, Any]:
     # get_argument skips the bounds check of entity_instance.__getitem__: this is the hot loop.
     ifc_class = prop.is_a()
-    name = _scalar(prop.get_argument(0))
+    name = _scalar(prop.get_argument(0)) or _NO_NAME
     if ifc_class == "IfcPropertySingleValue":
         value = prop.get_argument(2)
         return name, (_scalar(value.get_argument(0)) if value is not None else None)
     if ifc_class in ("IfcPropertyEnumeratedValue", "IfcPropertyListValue"):
         values = prop.get_argument(2)
         return name, ([_scalar(v.get_argument(0)) for v in values] if values else None)
-    values = _element_util().get_properties([prop])
-    return name, plain(values[name]) if name in values else LEFT_OUT
+    return name, _helper_value(_element_util().get_properties([prop]), name)
 
 
 def _read_quantity(quantity: ifcopenshell.entity_instance) -> tuple[str, Any]:
-    name = _scalar(quantity.get_argument(0))
+    name = _scalar(quantity.get_argument(0)) or _NO_NAME
     if quantity.is_a() in _SIMPLE_QUANTITIES:
         return name, _scalar(quantity.get_argument(3))
-    values = _element_util().get_quantities([quantity])
-    return name, plain(values[name]) if name in values else LEFT_OUT
+    return name, _helper_value(_element_util().get_quantities([quantity]), name)
 
 
+def _helper_value(values: dict[Any, Any], name: str) -> Any:
+    """The value ifcopenshell's helper read for ``name`` (it keys a property without a name by None)."""
+    if name in values:
+        return plain(values[name])
+    if name == _NO_NAME and None in values:
+        return plain(values[None])
+    return LEFT_OUT
+
+
+# The name a property without one ($) is kept under: stored sets are JSON with sorted keys, all text.
+_NO_NAME = ""
 _SIMPLE_QUANTITIES = frozenset(
     (
         "IfcQuantityLength",
