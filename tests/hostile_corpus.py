@@ -279,6 +279,13 @@ def _deeply_nested(depth: int) -> bytes:
     return b"(" * depth + b"1" + b")" * depth
 
 
+def _cut_in_text() -> bytes:
+    """The wall sample cut inside the storey's name, with the end a file needs written after it."""
+    data = sample_bytes(WALL)
+    cut = data.index(b"'Level 1'") + len(b"'Lev")
+    return data[:cut] + b"\nENDSEC;\nEND-ISO-10303-21;\n"
+
+
 def _random_binary(folder: Path) -> Path:
     rng = random.Random(7)
     return _write(folder, "random.ifc", bytes(rng.getrandbits(8) for _ in range(64 * 1024)))
@@ -370,6 +377,16 @@ def _case_list() -> list[Case]:
             "an entity not closed",
             lambda d: w(d, "unclosed.ifc", edit_wall(b"#215,'346660');", b"#215,'346660';")),
             fails("BadInput", "broken", "#219"),
+        ),
+        Case(
+            "a text not closed",
+            lambda d: w(d, "quote missing.ifc", edit_wall(b"'Level 1',$,'Level:8mm", b"'Level 1,$,'Level:8mm")),
+            fails("BadInput", "#140", "not closed"),
+        ),
+        Case(
+            "cut inside a text, then given an end",
+            lambda d: w(d, "cut in text.ifc", _cut_in_text()),
+            fails("BadInput", "#140", "not closed"),
         ),
         Case(
             "a stray line before an entity",

@@ -66,9 +66,7 @@ def extracted_by_step_id(path: Path, tmp_path: Path) -> tuple[Snapshot, dict, if
 def reference_psets(product) -> dict:
     psets = ifcopenshell.util.element.get_psets(product)
     # A set or property without a name is kept under "" (JSON and sorting need text).
-    return {
-        (name or ""): {(k or ""): plain(v) for k, v in props.items() if k != "id"} for name, props in psets.items()
-    }
+    return {(name or ""): {(k or ""): plain(v) for k, v in props.items() if k != "id"} for name, props in psets.items()}
 
 
 @pytest.mark.parametrize("path", READABLE, ids=lambda p: p.name)

@@ -87,6 +87,12 @@ class ParserLog:
             near = next((match.group(1) for m in messages if (match := _ATTRIBUTE_COUNT_RE.search(m))), None)
             where = f" near entity #{near}" if near else ""
             return f"its text is broken{where} (an entity not closed, or a stray character), so it cannot be read"
+        miscounted = [match.group(1) for message in messages if (match := _ATTRIBUTE_COUNT_RE.search(message))]
+        if unclosed := _unclosed_text(path, miscounted[:_EXAMPLES]):
+            entity, line = unclosed
+            # The parser ends such a text at the next quote, wherever that is: the entity (or what
+            # follows, up to the end of the file) would be read as something it is not.
+            return f"a text in entity #{entity} on line {line} is not closed (a quote is missing), so it cannot be read"
         targets = []
         for message in messages:
             if (match := _MISSING_REFERENCE_RE.search(message)) and match.group(1) not in targets:
@@ -177,6 +183,24 @@ def _definitions(path: Path, entities: list[str]) -> dict[str, tuple[int, str]]:
     except (OSError, ValueError):
         pass
     return found
+
+
+def _unclosed_text(path: Path, entities: list[str]) -> tuple[str, int] | None:
+    """The first of ``entities`` (STEP ids the parser found the wrong number of values in) whose text,
+    up to the next entity, holds an odd number of quotes: a text not closed; with its line."""
+    if not entities:
+        return None
+    ids = b"|".join(entity.encode() for entity in entities)
+    pattern = re.compile(rb"(?:^|;)[ \t\r\n]*#(" + ids + rb")[ \t]*=", re.MULTILINE)
+    try:
+        with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            for match in pattern.finditer(data):
+                ends = [found for mark in (b"\n#", b"\nENDSEC") if (found := data.find(mark, match.end())) != -1]
+                if data[match.start(1) : min(ends, default=len(data))].count(b"'") % 2:
+                    return match.group(1).decode(), data[: match.start(1)].count(b"\n") + 1
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 def _is_entity_damage(message: str) -> bool:
