@@ -23,6 +23,14 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 TIME_LIMIT_HELP = "seconds a job may take before it is stopped (default: no limit)"
 
 
+def _path_argument(text: str) -> str:
+    """An argparse type: a path that is not empty. ``Path("")`` means the current folder, and an
+    empty argument is most often a script's unset variable, not a wish to import that folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path (an unset variable?)")
+    return text
+
+
 def _positive(kind: type) -> Any:
     """An argparse type: a number of ``kind`` above zero."""
 
@@ -92,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("process", parents=[common, reading], help="import IFC files as versions")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("files", nargs="+", metavar="FILE", type=_path_argument)
     p.add_argument(
         "--workers",
         type=_positive(int),
@@ -123,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", parents=[common], help="write a version's original IFC file")
     p.add_argument("model", metavar="MODEL")
     p.add_argument("version", metavar="VERSION", type=int)
-    p.add_argument("out", metavar="OUT", help="output file")
+    p.add_argument("out", metavar="OUT", type=_path_argument, help="output file")
     p = sub.add_parser("diff", parents=[common, reading], help="compare two versions of a model")
     p.add_argument("model", metavar="MODEL")
     p.add_argument("v1", metavar="V1", type=int)

@@ -56,6 +56,11 @@ def test_usage_errors_exit_with_2(data_dir: Path, capsys):
         assert run_cli(["process", "--data-dir", str(data_dir), option, value, "a.ifc"]) == 2
         assert f"argument {option}:" in capsys.readouterr().err
     assert run_cli(["retry", "--data-dir", str(data_dir), "--failed", "--time-limit", "0"]) == 2
+    capsys.readouterr()
+    # An empty argument (a script's unset variable) would mean the current folder: refused.
+    for argv in (["process", ""], ["process", "a.ifc", " "], ["export", "1", "1", ""]):
+        assert run_cli([*argv[:1], "--data-dir", str(data_dir), *argv[1:]]) == 2
+        assert "an empty path" in capsys.readouterr().err
 
 
 def test_show_history_revert_and_export_of_real_imports(data_dir: Path, tmp_path: Path, capsys):
