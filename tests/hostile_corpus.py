@@ -379,6 +379,20 @@ def _case_list() -> list[Case]:
             fails("BadInput", "broken", "#219"),
         ),
         Case(
+            "a header comment longer than 64 KB before FILE_SCHEMA",
+            lambda d: w(
+                d,
+                "long header.ifc",
+                edit_wall(b"FILE_DESCRIPTION", b"/* " + b"notes " * 20_000 + b"*/\nFILE_DESCRIPTION"),
+            ),
+            clean_success(),
+        ),
+        Case(
+            "a schema name written with spaces",
+            lambda d: w(d, "spaced schema.ifc", edit_wall(b"FILE_SCHEMA(('IFC2X3'))", b"FILE_SCHEMA((' IFC2X3 '))")),
+            clean_success(),
+        ),
+        Case(
             "a text not closed",
             lambda d: w(d, "quote missing.ifc", edit_wall(b"'Level 1',$,'Level:8mm", b"'Level 1,$,'Level:8mm")),
             fails("BadInput", "#140", "not closed"),

@@ -43,6 +43,7 @@ SCHEMA_ALIASES = {
 }
 
 HEADER_BYTES = 64 * 1024
+MAX_HEADER_BYTES = 16 * 1024 * 1024
 TAIL_BYTES = 4096
 SCAN_CHUNK = 4 * 1024 * 1024
 _BOM = b"\xef\xbb\xbf"
@@ -52,6 +53,7 @@ _ASCII = bytes(range(128))
 MAX_ZIP_RATIO = 200
 MAX_ZIP_UNPACKED = 8 * 1024**3
 
+_DATA_KEYWORD_RE = re.compile(rb"[\r\n;]\s*DATA\s*;")
 _SCHEMA_RE = re.compile(rb"FILE_SCHEMA\s*\(\s*\(\s*'([^']*)'", re.IGNORECASE)
 _END_MARKER = b"END-ISO-10303-21;"
 _END_RE = re.compile(rb"ENDSEC\s*;\s*END-ISO-10303-21\s*;\s*\Z", re.IGNORECASE)
@@ -121,13 +123,27 @@ def prepare(path: Path, temp_dir: Path) -> PreparedFile:
     """
     path = Path(path)
     size = check_readable(path)
-    with open(path, "rb") as handle:
-        head = handle.read(HEADER_BYTES)
+    head = _read_head(path)
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return _prepare_zip(path, size, temp_dir)
     if path.suffix.lower() == ".ifczip":
         raise BadInput(f"{path.name!r} is named .ifczip but is not a zip archive.")
     return _prepare_step(path, path, size, head, temp_dir)
+
+
+def _read_head(path: Path) -> bytes:
+    """The start of the file, up to its FILE_SCHEMA: ``HEADER_BYTES``, or more when comments before
+    it are longer (up to ``MAX_HEADER_BYTES``, and never past the start of the DATA section)."""
+    with open(path, "rb") as handle:
+        head = handle.read(HEADER_BYTES)
+        while (
+            len(head) < MAX_HEADER_BYTES
+            and _DATA_KEYWORD_RE.search(head) is None
+            and _schema_outside_comments(head) is None
+            and (more := handle.read(HEADER_BYTES))
+        ):
+            head += more
+    return head
 
 
 def _describe_foreign(head: bytes) -> str | None:
@@ -185,7 +201,8 @@ def _prepare_step(original: Path, readable: Path, size: int, head: bytes, temp_d
     match = _schema_outside_comments(head)
     if not match:
         raise BadInput(f"{name!r} has no FILE_SCHEMA in its header, so its IFC version is unknown.")
-    declared = match.group(1).decode("ascii", "replace").strip()
+    written = match.group(1).decode("ascii", "replace")
+    declared = written.strip()
     schema_read = _schema_to_read(declared, name)
     # The parser rejects a UTF-8 byte order mark as a damaged header; it is dropped in the copy.
     bom = head.startswith(_BOM)
@@ -197,8 +214,9 @@ def _prepare_step(original: Path, readable: Path, size: int, head: bytes, temp_d
             "The file goes on after its end (END-ISO-10303-21;). The IFC reader reads what follows too, so this "
             "version may hold entities that do not belong to the model; a clean export avoids that.",
         )
-    renamed = declared.upper() != schema_read
-    if renamed:
+    # The parser takes the name as written: spaces around it, or small letters, make it unknown there.
+    renamed = written != schema_read
+    if declared.upper() != schema_read:
         warnings.append(
             f"The file declares schema {declared}, which IFC Desktop reads as {schema_read} "
             "(the file itself is not changed)."
@@ -395,8 +413,7 @@ def _prepare_zip(path: Path, size: int, temp_dir: Path) -> PreparedFile:
         target = _temp_path(temp_dir, ".ifc")
         try:
             content_sha256 = _extract_capped(archive, member, target, name)
-            with open(target, "rb") as handle:
-                head = handle.read(HEADER_BYTES)
+            head = _read_head(target)
             if not head:
                 raise BadInput(f"The IFC file inside {name!r} is empty.")
             prepared = _prepare_step(path, target, size, head, temp_dir)
