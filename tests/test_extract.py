@@ -465,3 +465,34 @@ def test_openings_are_on_the_storey_of_the_element_they_cut(path, tmp_path):
     _, by_step_id, ifc = extracted_by_step_id(path, tmp_path)
     for opening in ifc.by_type("IfcOpeningElement"):
         assert by_step_id[opening.id()].storey_global_id == _storey_by_ifcopenshell(opening), opening
+
+
+def test_an_ifc2x3_classification_notation_gives_its_code(tmp_path):
+    f = ifcopenshell.file(schema="IFC2X3")
+    f.createIfcProject(ifcopenshell.guid.new(), None, "P")
+    wall = f.createIfcWall(ifcopenshell.guid.new(), None, "Wall")
+    facets = [f.createIfcClassificationNotationFacet("04 21"), f.createIfcClassificationNotationFacet("13")]
+    notation = f.createIfcClassificationNotation(facets)
+    f.createIfcRelAssociatesClassification(ifcopenshell.guid.new(), None, None, None, [wall], notation)
+    path = tmp_path / "notation.ifc"
+    f.write(str(path))
+    (element,) = [e for e in run_extract(path, tmp_path).elements if e.ifc_class == "IfcWall"]
+    assert [(c.system, c.identification, c.name) for c in element.classifications] == [(None, "04 21 13", None)]
+
+
+def test_an_element_aggregated_into_something_without_a_global_id_has_no_parent(tmp_path):
+    # Invalid, seen in validation suites: a building as a part of an IfcPerson.
+    f = ifcopenshell.file(schema="IFC4")
+    f.createIfcProject(ifcopenshell.guid.new(), None, "P")
+    building = f.createIfcBuilding(ifcopenshell.guid.new(), None, "B")
+    path = tmp_path / "odd parent.ifc"
+    f.write(str(path))
+    text = path.read_text().replace(
+        "ENDSEC;\nEND-ISO-10303-21;",
+        f"#900=IFCPERSON('Jon','Doe',$,$,$,$,$,$);\n"
+        f"#901=IFCRELAGGREGATES('{ifcopenshell.guid.new()}',$,$,$,#900,(#{building.id()}));\n"
+        "ENDSEC;\nEND-ISO-10303-21;",
+    )
+    path.write_text(text)
+    (element,) = [e for e in run_extract(path, tmp_path).elements if e.ifc_class == "IfcBuilding"]
+    assert element.parent_global_id is None

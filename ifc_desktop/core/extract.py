@@ -646,7 +646,9 @@ def _gid(step_id: int | None, gid_of: dict[int, str], ifc: ifcopenshell.file) ->
     gid = gid_of.get(step_id)
     if gid is None:  # not a product (e.g. an IfcProject parent)
         try:
-            gid = ifc.by_id(step_id)[_GLOBAL_ID]
+            entity = ifc.by_id(step_id)
+            # An invalid file may relate an element to anything (an IfcPerson, say): only objects have a GlobalId.
+            gid = entity[_GLOBAL_ID] if entity.is_a("IfcRoot") else None
         except Exception:
             return None
     return _text(gid)
@@ -708,6 +710,9 @@ def _collect_materials(material: ifcopenshell.entity_instance, names: list[str],
 def _classification_of(reference: ifcopenshell.entity_instance) -> Classification:
     if reference.is_a("IfcClassification"):
         return Classification(system=_text(reference.Name), identification=None, name=None)
+    if reference.is_a("IfcClassificationNotation"):  # IFC2X3: the code as a list of facets
+        facets = [_text(_safe_attr(facet, "NotationValue")) for facet in _safe_attr(reference, "NotationFacets") or ()]
+        return Classification(system=None, identification=" ".join(f for f in facets if f) or None, name=None)
     identification = _text(_safe_attr(reference, "Identification") or _safe_attr(reference, "ItemReference"))
     name = _text(_safe_attr(reference, "Name"))
     system = None
