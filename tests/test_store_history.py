@@ -168,6 +168,15 @@ def test_a_file_name_with_spaces_around_it_names_a_model_that_can_be_found_by_th
     assert store.resolve_model("lageplan").id == version.model_id
 
 
+def test_a_file_named_like_a_model_id_names_a_model_that_its_name_finds(store: Store, tmp_path: Path):
+    first = save(store, tmp_path, make_snapshot(project_global_id="a" * 22, source_name="Haus.ifc"))
+    odd = save(store, tmp_path, make_snapshot(project_global_id="b" * 22, source_name="#1.ifc"), name="#1.ifc")
+    model = store.get_model(odd.model_id)
+    assert model.name == "#1.ifc"  # "#1" would mean the model with id 1
+    assert store.resolve_model("#1.ifc").id == odd.model_id
+    assert store.resolve_model("#1").id == first.model_id
+
+
 def test_a_name_matching_several_models_but_in_case_is_refused_not_guessed(store: Store, tmp_path: Path):
     for name in ("WALL.ifc", "wall.ifc"):  # one model each: forced apart, as the same name joins a model
         save(store, tmp_path, make_snapshot(project_global_id=None, source_name=name), name=name, new_model=True)

@@ -109,6 +109,18 @@ def existing_version_id(
     )
 
 
+def model_name(source_name: str, project_name: str | None) -> str:
+    """A new model's name: its first file's name without the extension (else the project's).
+
+    "#N" means the model with id N wherever a model is named, so a file called "#2.ifc"
+    keeps its extension: its model can be named on the command line like any other.
+    """
+    name = Path(source_name).stem.strip() or (project_name or "").strip() or "Model"
+    if name.startswith("#") and name[1:].isdigit():
+        name = f"{name}{Path(source_name).suffix}"
+    return name
+
+
 def unique_model_name(conn: Connection, base: str) -> str:
     taken = set(conn.scalars(select(Model.name).where(Model.name.like(f"{base}%"))))
     if base not in taken:
@@ -142,7 +154,7 @@ def write_version(
     if model_id is None:
         # The file name is what the user recognises: project names are often numbers or
         # exporter placeholders ("0001", "// PROJECT/NUMBER //").
-        name = unique_model_name(conn, Path(source_name).stem.strip() or (project.name or "").strip() or "Model")
+        name = unique_model_name(conn, model_name(source_name, project.name))
         model_id = conn.execute(
             insert(Model).values(name=name, project_global_id=project.global_id, created_at=created)
         ).inserted_primary_key[0]
