@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -588,3 +589,23 @@ def test_a_file_of_another_model_does_not_wait_for_an_earlier_one_still_being_pa
     engine.cancel(stuck.id)
     assert engine.wait(timeout=60)
     assert engine.get(same.id).state == JobState.SUCCESS
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="only Linux file names can be bytes that are not UTF-8")
+def test_a_file_whose_name_is_not_utf8_fails_at_once_and_stays_in_the_job_list(make_engine, tmp_path):
+    engine, _recorder = make_engine(workers=1)
+    name = os.fsdecode(b"plan \xe9t\xe9.ifc")  # Latin-1 bytes, as an old archive leaves them
+    shutil.copy(sample("ifc2x3_revit2021_simple_wall.ifc"), tmp_path / name)
+    (job,) = engine.submit([tmp_path / name])
+    assert engine.wait([job.id], timeout=30)
+    job = engine.get(job.id)
+    assert job.state == JobState.FAILURE and job.error_permanent and job.attempts == 0
+    assert "Rename the file" in job.error_message
+    assert engine.flush(timeout=10)
+    from ifc_desktop.jobs import repository
+    from ifc_desktop.store import Store
+    from ifc_desktop.store.db import read_connection
+
+    with Store.open(engine.data_dir) as store, read_connection(store.engine) as conn:
+        (kept,) = repository.load_all(conn)  # in the job list for good, under a name that can be shown
+    assert (kept.id, kept.state, kept.file_name) == (job.id, JobState.FAILURE, "plan \ufffdt\ufffd.ifc")

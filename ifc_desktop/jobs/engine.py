@@ -218,10 +218,12 @@ class JobEngine:
             ids = self._ids.allocate(len(fresh))
             now = utcnow()
             created: dict[tuple[str, int, float | None], JobInfo] = {}
+            unnamed: list[JobInfo] = []
             for job_id, (path, size, mtime) in zip(ids, fresh, strict=True):
+                shown = _text_path(path)
                 job = JobInfo(
                     id=job_id,
-                    path=path,
+                    path=shown,
                     size=size,
                     state=JobState.PENDING,
                     max_attempts=self._max_attempts,
@@ -234,11 +236,19 @@ class JobEngine:
                 self._jobs[job_id] = job
                 self._extra[job_id] = _Extra(mtime=mtime, fault=fault)
                 created[(path, size, mtime)] = job
+                if shown != path:
+                    unnamed.append(job)
             if created:
                 seq = self._writer.insert(list(created.values()))
                 self._dirty.update((job.id, seq) for job in created.values())
                 for job in created.values():
                     self._events.emit("on_job_added", job)
+            for job in unnamed:
+                message = (
+                    f"The name of {job.file_name!r} is not text IFC Desktop can keep (its bytes are not UTF-8, "
+                    "as old archives and network shares sometimes leave them). Rename the file, then import it again."
+                )
+                self._finish_failed(job.id, message, error_details=None, error_permanent=True)
             for path, size, mtime in candidates:
                 key = (path, size, mtime)
                 job = created.get(key) or seen.get(key)
@@ -1066,6 +1076,16 @@ def _delete_finished(conn: Connection, job_ids: list[int]) -> None:
     table = repository.JOBS
     terminal = [state.value for state in TERMINAL_STATES]
     conn.execute(delete(table).where(table.c.id.in_(job_ids), table.c.state.in_(terminal)))
+
+
+def _text_path(path: str) -> str:
+    """``path`` as text the database can hold: a name whose bytes are not UTF-8 (held by Python as
+    lone surrogates) has them replaced, for showing; such a job fails at once (see ``submit``)."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return path
 
 
 def _stat(path: str | os.PathLike[str]) -> tuple[str, int, float | None]:
