@@ -70,10 +70,12 @@ def test_expand_paths_finds_ifc_files_in_folders(tmp_path):
 
 
 def test_a_folders_files_are_queued_as_a_file_manager_lists_them(tmp_path):
-    for name in ("Plan 10.ifc", "plan 9.ifc", "Plan 1.ifc", "Plan 1b.ifc", "Plan 02.ifc"):
+    names = ("Plan 10.ifc", "plan 9.ifc", "Plan 1.ifc", "Plan 1b.ifc", "Plan 02.ifc", "Plan.ifc", "Plan.ifc4.ifc")
+    for name in names:
         (tmp_path / name).write_bytes(b"x")
     found = [p.name for p in expand_paths(tmp_path)]
-    assert found == ["Plan 1.ifc", "Plan 1b.ifc", "Plan 02.ifc", "plan 9.ifc", "Plan 10.ifc"]
+    # "Plan.ifc" is a prefix of "Plan.ifc4.ifc": the shorter name first, not text compared with a number.
+    assert found == ["Plan 1.ifc", "Plan 1b.ifc", "Plan 02.ifc", "plan 9.ifc", "Plan 10.ifc", *names[-2:]]
 
 
 def test_expected_peak_reads_the_zip_member_size():

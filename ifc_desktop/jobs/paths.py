@@ -6,18 +6,18 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
 
 IFC_SUFFIXES = (".ifc", ".ifczip", ".ifcxml")
 _DIGITS = re.compile(r"(\d+)")
 
 
-def name_order(path: str | os.PathLike[str]) -> tuple[Any, ...]:
+def name_order(path: str | os.PathLike[str]) -> tuple[tuple[str | int, ...], str]:
     """Sort key putting paths in the order a file manager shows them: case ignored and
     numbers by value, so "rev2" comes before "rev10" (versions are numbered in this order)."""
     text = os.fspath(path)
+    # Text and numbers alternate, text first: two keys compare text with text, number with number.
     parts = _DIGITS.split(text.casefold())
-    return (*(int(part) if i % 2 else part for i, part in enumerate(parts)), text)
+    return tuple(int(part) if i % 2 else part for i, part in enumerate(parts)), text
 
 
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
