@@ -130,6 +130,8 @@ def edit_wall(old: bytes, new: bytes) -> bytes:
 
 
 WALL_NAME = b"'Basic Wall:Bearing"
+WALL_TAIL = b"#188,#215,'346660');"
+WALL_TAIL_EXTRA = b"#188,#215,'346660',.STANDARD.);"
 WALL_REFS = b"#188,#215,'346660'"  # ObjectPlacement, Representation, Tag of the wall
 NEW_WALL = b"IFCWALL('3vB2YO$MX4xv5uCqZZG0xx',#42,'W',$,$,$,$,$);\n"
 
@@ -401,6 +403,28 @@ def _case_list() -> list[Case]:
             "cut inside a text, then given an end",
             lambda d: w(d, "cut in text.ifc", _cut_in_text()),
             fails("BadInput", "#140", "not closed"),
+        ),
+        # One attribute too many (an IFC4 count in an IFC2X3 file) is read past; with it, texts and
+        # comments that hold quotes must not be taken for a text not closed.
+        Case(
+            "a wrong attribute count next to a comment with a quote",
+            lambda d: w(
+                d, "count and comment.ifc", edit_wall(WALL_TAIL, WALL_TAIL_EXTRA + b" /* don't */\n/* it's */")
+            ),
+            succeeds("#219"),
+        ),
+        Case(
+            "a wrong attribute count and a text over two lines, the second starting with #",
+            lambda d: w(
+                d,
+                "count and text.ifc",
+                replace_once(
+                    edit_wall(WALL_TAIL, WALL_TAIL_EXTRA),
+                    b"'Basic Wall:Bearing Wall',#188",
+                    b"'Basic Wall:\n#2 Wall',#188",
+                ),
+            ),
+            succeeds("#219"),
         ),
         Case(
             "a stray line before an entity",

@@ -185,9 +185,17 @@ def _definitions(path: Path, entities: list[str]) -> dict[str, tuple[int, str]]:
     return found
 
 
+# From an entity's start to its end: texts (which may hold ; and line breaks), comments, anything
+# else, the ; that ends it. A quote that opens no complete text runs to the end of the file.
+_ENTITY_TOKEN_RE = re.compile(rb"'[^']*(?:''[^']*)*'|/\*.*?\*/|[^';/]+|/|;|'", re.DOTALL)
+# What a text that swallowed the entities after it holds: a line starting another entity.
+_SWALLOWED_RE = re.compile(rb"[\r\n][ \t]*#\d+[ \t]*=")
+
+
 def _unclosed_text(path: Path, entities: list[str]) -> tuple[str, int] | None:
-    """The first of ``entities`` (STEP ids the parser found the wrong number of values in) whose text,
-    up to the next entity, holds an odd number of quotes: a text not closed; with its line."""
+    """The first of ``entities`` (STEP ids the parser found the wrong number of values in) holding a
+    text that is not closed, with its line: a quote that runs to the end of the file, or a "text"
+    that goes on over the start of the next entity (the quote closing it was missing)."""
     if not entities:
         return None
     ids = b"|".join(entity.encode() for entity in entities)
@@ -195,9 +203,12 @@ def _unclosed_text(path: Path, entities: list[str]) -> tuple[str, int] | None:
     try:
         with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
             for match in pattern.finditer(data):
-                ends = [found for mark in (b"\n#", b"\nENDSEC") if (found := data.find(mark, match.end())) != -1]
-                if data[match.start(1) : min(ends, default=len(data))].count(b"'") % 2:
-                    return match.group(1).decode(), data[: match.start(1)].count(b"\n") + 1
+                for token in _ENTITY_TOKEN_RE.finditer(data, match.end()):
+                    text = token.group()
+                    if text == b";":
+                        break
+                    if text == b"'" or (text.startswith(b"'") and _SWALLOWED_RE.search(text)):
+                        return match.group(1).decode(), data[: match.start(1)].count(b"\n") + 1
     except (OSError, ValueError):
         pass
     return None
