@@ -390,6 +390,18 @@ def _case_list() -> list[Case]:
             clean_success(),
         ),
         Case(
+            "a long header comment quoting another FILE_SCHEMA",
+            lambda d: w(
+                d,
+                "quoted schema.ifc",
+                edit_wall(
+                    b"FILE_DESCRIPTION",
+                    b"/* was FILE_SCHEMA(('IFC2X2_FINAL')); " + b"notes " * 20_000 + b"*/\nFILE_DESCRIPTION",
+                ),
+            ),
+            clean_success(),
+        ),
+        Case(
             "a schema name written with spaces",
             lambda d: w(d, "spaced schema.ifc", edit_wall(b"FILE_SCHEMA(('IFC2X3'))", b"FILE_SCHEMA((' IFC2X3 '))")),
             clean_success(),

@@ -58,6 +58,12 @@ _SCHEMA_RE = re.compile(rb"FILE_SCHEMA\s*\(\s*\(\s*'([^']*)'", re.IGNORECASE)
 _END_MARKER = b"END-ISO-10303-21;"
 _END_RE = re.compile(rb"ENDSEC\s*;\s*END-ISO-10303-21\s*;\s*\Z", re.IGNORECASE)
 _COMMENT_RE = re.compile(rb"/\*.*?\*/", re.DOTALL)
+# What a header holds around its FILE_SCHEMA: texts and comments (either may be cut off where the
+# bytes read end), and the FILE_SCHEMA entry itself.
+_HEADER_TOKEN_RE = re.compile(
+    rb"(?P<text>'[^']*(?:''[^']*)*'?)|(?P<comment>/\*.*?(?:\*/|\Z))|(?P<schema>FILE_SCHEMA\s*\(\s*\(\s*')",
+    re.DOTALL | re.IGNORECASE,
+)
 
 _SIGNATURES = [
     (b"\x89PNG", "a PNG image"),
@@ -132,17 +138,12 @@ def prepare(path: Path, temp_dir: Path) -> PreparedFile:
 
 
 def _read_head(path: Path) -> bytes:
-    """The start of the file, up to its FILE_SCHEMA: ``HEADER_BYTES``, or more when comments before
-    it are longer (up to ``MAX_HEADER_BYTES``, and never past the start of the DATA section)."""
+    """The start of the file, up to its FILE_SCHEMA: ``HEADER_BYTES``, or up to ``MAX_HEADER_BYTES``
+    when no FILE_SCHEMA (outside comments) nor DATA section is in the first part."""
     with open(path, "rb") as handle:
         head = handle.read(HEADER_BYTES)
-        while (
-            len(head) < MAX_HEADER_BYTES
-            and _DATA_KEYWORD_RE.search(head) is None
-            and _schema_outside_comments(head) is None
-            and (more := handle.read(HEADER_BYTES))
-        ):
-            head += more
+        if len(head) == HEADER_BYTES and not _DATA_KEYWORD_RE.search(head) and not _schema_outside_comments(head):
+            head += handle.read(MAX_HEADER_BYTES - HEADER_BYTES)
     return head
 
 
@@ -154,11 +155,11 @@ def _describe_foreign(head: bytes) -> str | None:
 
 
 def _schema_outside_comments(head: bytes) -> re.Match[bytes] | None:
-    """The FILE_SCHEMA entry of the header, not one quoted in a /* comment */."""
-    comments = [match.span() for match in _COMMENT_RE.finditer(head)]
-    for match in _SCHEMA_RE.finditer(head):
-        if not any(start <= match.start() < end for start, end in comments):
-            return match
+    """The FILE_SCHEMA entry of the header: not one quoted in a /* comment */ (nor in a comment
+    still open where ``head`` ends), nor in a text."""
+    for token in _HEADER_TOKEN_RE.finditer(head):
+        if token.lastgroup == "schema":
+            return _SCHEMA_RE.match(head, token.start())
     return None
 
 
