@@ -498,11 +498,12 @@ def test_a_file_whose_worker_stopped_keeps_its_place_in_the_order_of_its_model(m
     assert second.is_current
 
 
-def test_when_every_worker_holds_a_waiting_job_the_queue_gives_way_to_a_retry_that_cannot_start(make_engine, tmp_path):
+def test_when_no_worker_can_take_a_retry_the_queue_gives_way(make_engine, tmp_path):
     from ifc_desktop.core.synthetic import write_model
 
-    # A retry a few seconds later: meanwhile both later files take the workers and wait for it.
-    engine, _recorder = make_engine(workers=2, backoff_base=3.0)
+    # A retry a few seconds later: meanwhile the later files take the worker and the one standing
+    # in for it, and wait for it: no worker is left for the retry.
+    engine, _recorder = make_engine(workers=1, backoff_base=3.0)
     project = "2O2Fr$t4X7Zf8NOew3FNr2"
     big = tmp_path / "tower week 1.ifc"
     write_model(big, elements=3000, seed=1, project_global_id=project, geometry=False)
@@ -510,6 +511,76 @@ def test_when_every_worker_holds_a_waiting_job_the_queue_gives_way_to_a_retry_th
     later = engine.submit([_tower(tmp_path, f"tower week {n}.ifc", n, project) for n in (2, 3)])
     assert engine.wait(timeout=120), "a wait for a turn to save never ended"
     assert {engine.get(job.id).state for job in (older, *later)} == {JobState.SUCCESS}
+
+
+def test_a_retry_that_an_idle_worker_can_take_keeps_its_place(make_engine, data_dir, tmp_path):
+    from ifc_desktop.core.synthetic import write_model
+
+    engine, _recorder = make_engine(workers=2, backoff_base=1.0)
+    project = "2O2Fr$t4X7Zf8NOew3FNr2"
+    big = tmp_path / "tower week 1.ifc"
+    write_model(big, elements=3000, seed=1, project_global_id=project, geometry=False)
+    (older,) = engine.submit([big], fault="kill:Computing placements")
+    later = engine.submit([_tower(tmp_path, f"tower week {n}.ifc", n, project) for n in (2, 3)])
+    assert engine.wait(timeout=120)
+    jobs = [engine.get(job.id) for job in (older, *later)]
+    assert {job.state for job in jobs} == {JobState.SUCCESS}
+    from ifc_desktop.store import Store
+
+    with Store.open(data_dir) as store:
+        assert [store.version(job.version_id).number for job in jobs] == [1, 2, 3]
+
+
+def test_a_retry_left_without_memory_by_later_files_waiting_for_it_lets_the_queue_give_way(make_engine, tmp_path):
+    from ifc_desktop.core.synthetic import write_model
+    from ifc_desktop.jobs.memory import expected_peak
+
+    project = "2O2Fr$t4X7Zf8NOew3FNr2"
+    big = tmp_path / "tower week 1.ifc"
+    write_model(big, elements=3000, seed=1, project_global_id=project, geometry=False)
+    small = _tower(tmp_path, "tower week 2.ifc", 2, project)
+    # The big file fits alone, not beside the small one: its retry, after the small one is read and
+    # waits for it, cannot start until the small one is saved.
+    budget = expected_peak(big.stat().st_size) + expected_peak(small.stat().st_size) // 2
+    engine, _recorder = make_engine(workers=2, backoff_base=1.0, memory_budget=budget)
+    (older,) = engine.submit([big], fault="kill:Computing placements")
+    (newer,) = engine.submit([small])
+    assert engine.wait(timeout=120), "a wait for a turn to save never ended"
+    assert engine.get(older.id).state == engine.get(newer.id).state == JobState.SUCCESS
+
+
+def test_later_versions_taking_their_turns_start_no_worker_after_worker(make_engine, tmp_path):
+    import multiprocessing
+    import threading
+
+    from ifc_desktop.core.synthetic import write_model
+
+    engine, _recorder = make_engine(workers=2)
+    project = "2O2Fr$t4X7Zf8NOew3FNr2"
+    big = tmp_path / "tower rev01.ifc"
+    write_model(big, elements=4000, seed=1, project_global_id=project, geometry=False)
+    seen: set[int] = set()
+    most = 0
+    done = threading.Event()
+
+    def watch() -> None:
+        nonlocal most
+        while not done.is_set():
+            alive = [p.pid for p in multiprocessing.active_children()]
+            seen.update(alive)
+            most = max(most, len(alive))
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        engine.submit([big, *(_tower(tmp_path, f"tower rev{n:02}.ifc", n, project) for n in range(2, 12))])
+        assert engine.wait(timeout=180)
+    finally:
+        done.set()
+        watcher.join()
+    assert most <= 4, "more than twice the workers lived at once"
+    assert len(seen) <= 4, f"{len(seen)} worker processes started for 2 workers and 2 standing in"
 
 
 def test_waiting_for_the_turn_to_save_does_not_count_against_the_time_limit(make_engine, tmp_path):

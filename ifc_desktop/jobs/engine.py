@@ -143,6 +143,8 @@ class JobEngine:
         self._closing = False
         self._poll_since = utcnow()
         self._ready_workers = 0
+        # Jobs that were due but left queued by the last dispatch, for want of memory beside the running ones.
+        self._held_by_memory: set[int] = set()
         self._dirty: dict[int, int] = {}  # job id -> sequence number of our latest write of it
 
         self._store: Any = None
@@ -624,6 +626,7 @@ class JobEngine:
         assert self._pool is not None
         if not self._is_runner or self._closing:
             return
+        self._held_by_memory.clear()
         idle = self._pool.idle()
         if not idle:
             return
@@ -654,6 +657,7 @@ class JobEngine:
                     continue
                 peak = peaks[job.id]
                 if capacity is not None and self._assigned and reserved + peak > capacity:
+                    self._held_by_memory.add(job.id)
                     if peak > capacity:
                         break  # needs the machine to itself: wait for the running jobs, start nothing after it
                     continue
@@ -764,8 +768,14 @@ class JobEngine:
             ]
         granted = self._save_order.grant(running + between)
         all_wait = self._save_order.waiting([job.job_id for job in running])
-        if not granted and between and all_wait and not self._pool.can_stand_in():
-            # Every worker holds a job that waits and no more may start, so no retry can: the queue gives way.
+        if (
+            not granted
+            and between
+            and all_wait
+            and (not self._pool.can_take_job() or any(job.job_id in self._held_by_memory for job in between))
+        ):
+            # Every running job waits, and the retry of an earlier file cannot start: no worker can take it,
+            # or the memory the waiting jobs hold leaves too little for it. The queue gives way.
             granted = self._save_order.grant(running)
         for job_id in granted:
             worker = self._pool.worker_for(job_id)

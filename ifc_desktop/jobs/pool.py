@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 # A worker that dies before it is ready (a broken install, say) is not respawned in a tight loop.
 RESPAWN_DELAY = 1.0  # after a worker died starting, doubled for each failure in a row
 MAX_RESPAWN_DELAY = 30.0
+# How long a worker left over beyond the pool's size stays, idle, before it is retired.
+IDLE_GRACE = 10.0
 
 
 @dataclass(eq=False)
@@ -44,6 +46,8 @@ class Worker:
     load: int = 0  # expected peak memory of the jobs it ran, added up (see RECYCLE_AFTER_PEAK)
     # Its job waits for its turn to save (``jobs.save_order``) and uses no processor meanwhile.
     waiting: bool = False
+    # time.monotonic() since when it has had no job (from its start); None while it has one.
+    idle_since: float | None = None
     dead: bool = False
 
     @property
@@ -95,26 +99,35 @@ class WorkerPool:
         """Spawn or retire workers so that ``size`` of them serve new jobs.
 
         A worker whose job waits for its turn to save does not count: files of other models
-        need not queue behind it. Up to ``size`` such workers are stood in for, so that a
-        queue of later versions of one model cannot spawn a process each.
+        need not queue behind it. Workers stand in for at most ``size`` such ones (at most
+        twice ``size`` processes live, those still exiting included), and a worker left over
+        when a wait ends is retired only once it has been idle for ``IDLE_GRACE``: the next
+        wait would otherwise start a process again.
         """
-        serving = [w for w in self._workers if not w.retire and w.kill_reason is None]
+        alive = [w for w in self._workers if w.kill_reason is None]
+        serving = [w for w in alive if not w.retire]
         active = [w for w in serving if not w.waiting]
-        active.sort(key=lambda w: w.job_id is None)  # busy first, so idle ones are retired
-        for worker in active[self._target :]:
-            self.retire(worker)
-        missing = min(self._target - min(len(active), self._target), 2 * self._target - len(serving))
+        surplus = len(active) - self._target
+        if surplus > 0:
+            now = time.monotonic()
+            idle = sorted((w for w in active if w.job_id is None), key=lambda w: w.idle_since or now)
+            for worker in idle[:surplus]:
+                if self._target == 0 or now - (worker.idle_since or now) >= IDLE_GRACE:
+                    self.retire(worker)
+        missing = min(self._target - len(active), 2 * self._target - len(alive))
         if missing > 0 and time.monotonic() >= self._spawn_not_before:
             for _ in range(missing):
                 self._spawn()
 
-    def can_stand_in(self) -> bool:
-        """Whether another worker may start beside those whose jobs wait (see ``ensure_size``)."""
-        serving = [w for w in self._workers if not w.retire and w.kill_reason is None]
-        return len(serving) < 2 * self._target
+    def can_take_job(self) -> bool:
+        """Whether a job could start now or soon: a worker without a job (or starting), or room for one."""
+        alive = [w for w in self._workers if w.kill_reason is None]
+        return any(w.job_id is None and not w.retire for w in alive) or len(alive) < 2 * self._target
 
     def idle(self) -> list[Worker]:
-        return [w for w in self._workers if w.idle]
+        """Workers that may take a job now: at most ``size`` jobs run at a time, waiting ones aside."""
+        running = sum(1 for w in self._workers if w.job_id is not None and not w.waiting and w.kill_reason is None)
+        return [w for w in self._workers if w.idle][: max(0, self._target - running)]
 
     def busy(self) -> list[Worker]:
         return [w for w in self._workers if w.job_id is not None]
@@ -124,6 +137,7 @@ class WorkerPool:
 
     def assign(self, worker: Worker, job_id: int, request: dict[str, Any]) -> bool:
         worker.job_id = job_id
+        worker.idle_since = None
         worker.started = False
         worker.deadline = None
         try:
@@ -146,6 +160,7 @@ class WorkerPool:
         worker.started = False
         worker.deadline = None
         worker.waiting = False
+        worker.idle_since = time.monotonic()
         if recycle or worker.retire:
             self.retire(worker)
 
@@ -215,7 +230,9 @@ class WorkerPool:
         child_conn.close()
         if self._job_object is not None and process.pid is not None:
             _assign_to_job(self._job_object, process.pid)
-        self._workers.append(Worker(process=process, conn=parent_conn, number=self._numbers))
+        self._workers.append(
+            Worker(process=process, conn=parent_conn, number=self._numbers, idle_since=time.monotonic())
+        )
 
     def _drain(self, worker: Worker) -> None:
         try:

@@ -16,8 +16,9 @@ every earlier job.
 A job between two attempts (its worker stopped) keeps its place: later jobs of
 its model wait for its next attempt, and it keeps the project it had read. So
 that every wait ends, the engine lets the queue give way when that attempt
-cannot start: when every worker holds a job that waits and no other may start
-beside them (see ``WorkerPool.ensure_size``).
+cannot start: when no worker can take it (every one holds a job that waits, and
+no other may start beside them: see ``WorkerPool.ensure_size``), or when the
+memory the waiting jobs hold leaves too little for it.
 """
 
 from __future__ import annotations
