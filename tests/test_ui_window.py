@@ -154,6 +154,9 @@ def test_revert_from_history_changes_the_current_version(qtbot, make_window, tmp
     history.revert_button.click()
     qtbot.waitUntil(lambda: [m.current_version_number for m in window.model_list.models()] == [1])
     qtbot.waitUntil(lambda: [v.number for v in history.versions.versions() if v.is_current] == [1])
+    # The reloaded list keeps the keyboard on the version it was on: Down goes on from there.
+    current = history.table.currentIndex()
+    assert current.isValid() and history.versions.version_at(current.row()).number == 1
     assert history.activity.count() == 3  # two imports and the revert
     assert "Reverted to v1" in history.activity.item(0).text()
 

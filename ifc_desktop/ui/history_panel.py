@@ -302,6 +302,8 @@ class HistoryPanel(QWidget):
     def set_history(self, model_id: int | None, versions: list[Any], events: list[Any]) -> None:
         same_model = model_id == self.model_id
         selected = {v.number for v in self.selected_versions()} if same_model else set()
+        current = self.table.currentIndex()
+        current_number = self.versions.version_at(current.row()).number if same_model and current.isValid() else None
         self.model_id = model_id
         # Counts of versions already on screen stay valid (versions never change); new ones follow.
         self.versions.set_versions(versions, keep_counts=same_model)
@@ -317,6 +319,12 @@ class HistoryPanel(QWidget):
         flags = selection.SelectionFlag.Select | selection.SelectionFlag.Rows
         for row in rows:
             selection.select(self.versions.index(row, 0), flags)
+        # The keyboard goes on from where it was: the arrow keys move from the row they left.
+        current_row = self.versions.row_of_number(current_number) if current_number is not None else None
+        if current_row is None and rows:
+            current_row = rows[0]
+        if current_row is not None:
+            selection.setCurrentIndex(self.versions.index(current_row, 0), selection.SelectionFlag.NoUpdate)
         if not rows and versions:
             self.table.selectRow(0)
         self._update_actions()
