@@ -680,3 +680,16 @@ def test_a_file_whose_name_is_not_utf8_fails_at_once_and_stays_in_the_job_list(m
     with Store.open(engine.data_dir) as store, read_connection(store.engine) as conn:
         (kept,) = repository.load_all(conn)  # in the job list for good, under a name that can be shown
     assert (kept.id, kept.state, kept.file_name) == (job.id, JobState.FAILURE, "plan \ufffdt\ufffd.ifc")
+
+
+def test_a_retry_reads_the_file_as_it_is_now(make_engine, tmp_path):
+    engine, _recorder = make_engine(workers=1)
+    path = tmp_path / "Grundriss.ifc"
+    path.write_bytes(b"ISO-10303-21;\nHEADER;\n")  # cut off: fails
+    (job,) = engine.submit([path])
+    assert engine.wait([job.id], timeout=60) and engine.get(job.id).state == JobState.FAILURE
+    shutil.copy(sample(SMALL_GOOD[0]), path)  # exported again
+    engine.retry(job.id)
+    assert engine.wait([job.id], timeout=60)
+    job = engine.get(job.id)
+    assert job.state == JobState.SUCCESS and job.size == path.stat().st_size

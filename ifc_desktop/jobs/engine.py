@@ -446,8 +446,14 @@ class JobEngine:
             return job
 
     def _requeue(self, job: JobInfo) -> JobInfo:
+        # The file may have been repaired or exported again since: its size (and the memory its
+        # import is expected to need) are the file's as it is now.
+        _path, size, mtime = _stat(job.path)
+        extra = self._extra.setdefault(job.id, _Extra())
+        extra.mtime, extra.peak = mtime, None
         fields: dict[str, Any] = {
             "state": JobState.PENDING,
+            "size": size if mtime is not None else job.size,
             "attempts": 0,
             "max_attempts": self._max_attempts,
             # Today's limit: a job stopped by the limit it was queued with would only be stopped again.
@@ -469,7 +475,7 @@ class JobEngine:
             "model_id": None,
             "version_id": None,
         }
-        self._extra.setdefault(job.id, _Extra()).fault = None
+        extra.fault = None
         if self._is_runner:
             updated = self._set(job.id, **fields)
         else:
