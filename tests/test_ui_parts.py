@@ -240,11 +240,14 @@ def test_job_details_list_the_warnings_and_keep_the_traceback_one_click_away(qtb
     from ifc_desktop.jobs.info import JobInfo, JobState
     from ifc_desktop.ui.job_details import JobDetailsDialog
 
-    warned = JobInfo(id=1, path="/m/a.ifc", state=JobState.SUCCESS, warnings=["Read as IFC4X3_ADD2."])
+    warned = JobInfo(id=1, path="/m/a.ifc", state=JobState.SUCCESS, warnings=["Read as IFC4X3_ADD2."], version_number=5)
     dialog = JobDetailsDialog(warned, "Haus")
     qtbot.addWidget(dialog)  # closed and deleted after the test, whatever its outcome
+    assert dialog.message.text().startswith("Imported as version 5 of Haus.")
     assert "Read as IFC4X3_ADD2." in dialog.message.text()
-    assert "Warning: Read as IFC4X3_ADD2." in dialog.details_text()
+    copied = dialog.details_text()
+    assert "Result: Imported as version 5 of Haus." in copied and "Model: Haus" in copied
+    assert "Warning: Read as IFC4X3_ADD2." in copied
     assert dialog.technical_toggle.isHidden() and dialog.technical.isHidden()
 
     reused = JobInfo(
@@ -252,6 +255,7 @@ def test_job_details_list_the_warnings_and_keep_the_traceback_one_click_away(qtb
     )
     dialog.set_job(reused, "Haus", current_version_id=7)
     assert "content is version 2 of Haus, so no new version" in dialog.message.text()
+    assert "Result: Already stored: the file's content is version 2 of Haus" in dialog.details_text()
     dialog.set_job(reused, "Haus", current_version_id=8)
     said = dialog.message.text()
     assert "version 2 of Haus, which is not the current one" in said and "Make current" in said
@@ -265,6 +269,23 @@ def test_job_details_list_the_warnings_and_keep_the_traceback_one_click_away(qtb
     dialog.technical_toggle.setChecked(True)
     assert not dialog.technical.isHidden() and dialog.technical.toPlainText() == "Traceback"
     dialog.close()
+
+
+def test_job_details_scroll_a_long_list_of_warnings_on_a_small_screen(qtbot):
+    from ifc_desktop.jobs.info import JobInfo, JobState
+    from ifc_desktop.ui.job_details import JobDetailsDialog
+
+    warnings = [f"Warning number {n}: " + "a long sentence about what this version lacks " * 4 for n in range(40)]
+    dialog = JobDetailsDialog(JobInfo(id=1, path="/m/a.ifc", state=JobState.SUCCESS, warnings=warnings), "Haus")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    screen = dialog.screen().availableGeometry().height()
+    assert dialog.message_area.height() <= 0.4 * screen + 1  # the rest of the dialog keeps its room
+    assert dialog.message_area.verticalScrollBar().maximum() > 0  # and the warnings are all there to scroll to
+    few = JobInfo(id=2, path="/m/b.ifc", state=JobState.SUCCESS, warnings=warnings[:2])
+    dialog.set_job(few, "Haus")
+    dialog.adjustSize()
+    assert dialog.message_area.verticalScrollBar().maximum() == 0  # a short message shows whole
 
 
 def test_fixed_columns_give_way_in_a_narrow_table_until_the_user_sizes_them(qtbot):

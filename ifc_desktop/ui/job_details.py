@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -81,7 +82,11 @@ class JobDetailsDialog(QDialog):
         layout.setContentsMargins(20, 18, 20, 14)
         layout.setSpacing(10)
         layout.addLayout(head)
-        layout.addWidget(self.message)
+        # On a small screen a long message (a list of warnings) scrolls instead of being cut off.
+        self.message_area = QScrollArea(frameShape=QFrame.Shape.NoFrame, widgetResizable=True)
+        self.message_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.message_area.setWidget(self.message)
+        layout.addWidget(self.message_area)
         layout.addLayout(self.facts)
         layout.addWidget(_section("Stages"))
         layout.addWidget(self.stages_box)
@@ -90,6 +95,10 @@ class JobDetailsDialog(QDialog):
         layout.addStretch(0)  # takes the space the hidden technical details leave
         layout.addWidget(buttons)
         self.set_job(job, model_name, current_version_id=current_version_id)
+        # Qt opens a dialog at most two thirds of the screen high: on a laptop's 768 pixels the
+        # warnings would scroll in a dialog that has room to show them.
+        hint = self.sizeHint()
+        self.resize(max(hint.width(), self.minimumWidth()), min(hint.height(), int(self._screen_height() * 0.9)))
 
     def set_job(self, job: Any, model_name: str = "", *, current_version_id: int | None = None) -> None:
         """Show ``job``; ``current_version_id`` is its model's current version, when known."""
@@ -115,16 +124,21 @@ class JobDetailsDialog(QDialog):
             else:
                 text = f"Already stored: the file's content is {version}{where}, so no new version was made."
         elif state == "SUCCESS":
-            text = f"Imported into {model_name}." if model_name else "Imported."
-            if job.warnings:
-                text += "\n\nWarnings:\n" + "\n".join(f"•  {warning}" for warning in job.warnings)
+            number = getattr(job, "version_number", None)
+            version = f"version {number}" if number else "a new version"
+            text = f"Imported as {version} of {model_name}." if model_name else f"Imported as {version}."
         elif state == "CANCELLED":
             text = "The import was cancelled."
         elif state == "RETRY":
             text = f"Waiting to retry after: {job.error_message}" if job.error_message else "Waiting to retry."
         else:
             text = f"{STATE_LABELS.get(state, state)}: {job.stage_name}" if job.stage_name else "Queued."
+        self._outcome = text
+        self._model_name = model_name
+        if state == "SUCCESS" and job.warnings:
+            text += "\n\nWarnings:\n" + "\n".join(f"•  {warning}" for warning in job.warnings)
         self.message.setText(text)
+        self._fit_message()
         color = theme.FAILURE if state == "FAILURE" else "#1f1f1f"
         self.message.setStyleSheet(f"color: {color}; font-size: 10pt;")
 
@@ -167,6 +181,16 @@ class JobDetailsDialog(QDialog):
             else "Queue the import again"
         )
 
+    def _fit_message(self) -> None:
+        """The message in full where the screen has room (a long list of warnings scrolls)."""
+        screen = self._screen_height()
+        width = max(self.message_area.viewport().width(), self.minimumWidth() - 40)
+        needed = self.message.heightForWidth(width) + 4
+        self.message_area.setMinimumHeight(min(needed, max(120, int(screen * 0.4))))
+
+    def _screen_height(self) -> int:
+        return self.screen().availableGeometry().height() if self.screen() is not None else 768
+
     def _show_technical(self, shown: bool) -> None:
         self.technical.setVisible(shown)
         self.technical_toggle.setText("Hide technical details" if shown else "Show technical details")
@@ -175,9 +199,17 @@ class JobDetailsDialog(QDialog):
             self.adjustSize()
 
     def details_text(self) -> str:
+        """What the dialog shows, as text for a message or a bug report."""
         job = self.job
-        lines = [f"File: {job.path}", f"State: {state_name(job)}", f"Attempts: {job.attempts} of {job.max_attempts}"]
-        if job.error_message:
+        lines = [f"File: {job.path}", f"Size: {format_size(job.size)}", f"State: {state_name(job)}"]
+        lines.append(f"Result: {self._outcome}")
+        if self._model_name:
+            lines.append(f"Model: {self._model_name}")
+        lines.append(f"Attempts: {job.attempts} of {job.max_attempts}")
+        for label, moment in (("Queued", job.queued_at), ("Started", job.started_at), ("Finished", job.finished_at)):
+            if moment:
+                lines.append(f"{label}: {format_datetime(moment)}")
+        if job.error_message and job.error_message not in self._outcome:
             lines.append(f"Message: {job.error_message}")
         lines += [f"Warning: {warning}" for warning in job.warnings]
         for name, seconds in (job.stage_durations or {}).items():
