@@ -280,12 +280,12 @@ def test_job_details_scroll_a_long_list_of_warnings_on_a_small_screen(qtbot):
     qtbot.addWidget(dialog)
     dialog.show()
     screen = dialog.screen().availableGeometry().height()
-    assert dialog.message_area.height() <= 0.4 * screen + 1  # the rest of the dialog keeps its room
+    assert dialog.height() <= screen  # the dialog fits on the screen, buttons included
     assert dialog.message_area.verticalScrollBar().maximum() > 0  # and the warnings are all there to scroll to
     few = JobInfo(id=2, path="/m/b.ifc", state=JobState.SUCCESS, warnings=warnings[:2])
     dialog.set_job(few, "Haus")
     dialog.adjustSize()
-    assert dialog.message_area.verticalScrollBar().maximum() == 0  # a short message shows whole
+    qtbot.waitUntil(lambda: dialog.message_area.verticalScrollBar().maximum() == 0)  # a short message shows whole
 
 
 def test_fixed_columns_give_way_in_a_narrow_table_until_the_user_sizes_them(qtbot):
