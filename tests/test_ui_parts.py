@@ -52,6 +52,11 @@ def test_settings_and_window_state_survive_a_restart(qtbot, make_window, data_di
     reopened = SettingsDialog(again.settings, again.data_dir, again)
     assert (reopened.workers.value(), reopened.retries.value(), reopened.time_limit.value()) == (1, 5, 7)
     assert (data_dir / "settings.ini").is_file()
+    # Every value the settings file allows is one the dialog offers: OK changes nothing by itself.
+    again.settings.max_attempts = 15
+    SettingsDialog(again.settings, again.data_dir, again).accept()
+    assert again.settings.max_attempts == 15
+    again.settings.max_attempts = 5
     # The running engine took the new values too.
     qtbot.waitUntil(lambda: again.engine is not None)
     job = again.engine.submit([str(sample("ifc2x3_revit2021_simple_wall.ifc"))])[0]

@@ -42,8 +42,14 @@ def test_first_start_shows_empty_state_and_imports_the_sample(qtbot, make_window
 
 def test_drop_of_several_files_creates_jobs_that_succeed_and_models_appear(qtbot, make_window):
     window = make_window(workers=2)
+    window.activateWindow()
+    window.show_tab(1)
+    window.elements_panel.search.setFocus()
     drop = drop_paths(window, [sample(HAUS), sample(WALL)])
     assert drop.isAccepted()
+    # The Jobs tab comes forward with the keyboard on its list, not on a button of it.
+    qtbot.waitUntil(lambda: window.tabs.currentIndex() == 0)
+    qtbot.waitUntil(lambda: window.jobs_panel.table.hasFocus())
     wait_for_states(qtbot, window, {HAUS: "SUCCESS", WALL: "SUCCESS"})
     haus = wait_for_model(qtbot, window, HAUS)
     assert haus.current_version_number == 1

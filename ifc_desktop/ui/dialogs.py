@@ -59,7 +59,7 @@ class SettingsDialog(QDialog):
             f"more than this computer's {processors} processors would not make imports faster."
         )
         self.retries = QSpinBox()
-        self.retries.setRange(1, 10)
+        self.retries.setRange(1, 20)  # as the settings file allows
         self.retries.setValue(settings.max_attempts)
         self.retries.setToolTip("Attempts for failures that may go away (a crashed worker, a busy database).")
         self.time_limit = QSpinBox()

@@ -469,6 +469,8 @@ class MainWindow(QMainWindow):
             self.show_status(f"Queued {count_of(len(jobs), 'file')} for import.", 5000)
             if jobs:
                 self.jobs_panel.select_job(jobs[-1].id)
+                # The keyboard follows to the list shown (it was left on a widget of the tab hidden).
+                self.jobs_panel.table.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def choose_files(self, new_model: bool = False) -> None:
         files = self.ask_open_files()
