@@ -197,6 +197,8 @@ class ComparePanel(QWidget):
             button.setText(KIND_LABELS[kind])
             button.setToolTip(f"Show {KIND_LABELS[kind].lower()} elements")
             button.toggled.connect(lambda _on: self._apply_filter())
+            # The chips keep their text and count whole; in a narrow pane the combos and the field give way.
+            button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
             self.kind_buttons[kind] = button
         self.class_combo = _filter_combo("All classes")
         self.storey_combo = _filter_combo("All storeys")
@@ -209,7 +211,7 @@ class ComparePanel(QWidget):
         clear_on_escape(self.search)
         self.search.addAction(theme.icon("search"), QLineEdit.ActionPosition.LeadingPosition)
         self.search.setAcceptDrops(False)
-        self.search.setMinimumWidth(120)
+        self.search.setMinimumWidth(90)
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)
@@ -623,7 +625,7 @@ def _filter_combo(everything: str) -> QComboBox:
     combo = QComboBox()
     combo.addItem(everything, None)
     combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    combo.setMinimumContentsLength(11)
+    combo.setMinimumContentsLength(7)
     combo.setMaxVisibleItems(20)
     return combo
 
