@@ -281,6 +281,11 @@ def _deeply_nested(depth: int) -> bytes:
     return b"(" * depth + b"1" + b")" * depth
 
 
+def _header_comment(start: bytes) -> bytes:
+    """The wall sample with a comment of 120 KB (beginning with ``start``) before its FILE_DESCRIPTION."""
+    return edit_wall(b"FILE_DESCRIPTION", b"/* " + start + b"notes " * 20_000 + b"*/\nFILE_DESCRIPTION")
+
+
 def _cut_in_text() -> bytes:
     """The wall sample cut inside the storey's name, with the end a file needs written after it."""
     data = sample_bytes(WALL)
@@ -382,23 +387,12 @@ def _case_list() -> list[Case]:
         ),
         Case(
             "a header comment longer than 64 KB before FILE_SCHEMA",
-            lambda d: w(
-                d,
-                "long header.ifc",
-                edit_wall(b"FILE_DESCRIPTION", b"/* " + b"notes " * 20_000 + b"*/\nFILE_DESCRIPTION"),
-            ),
+            lambda d: w(d, "long header.ifc", _header_comment(b"")),
             clean_success(),
         ),
         Case(
             "a long header comment quoting another FILE_SCHEMA",
-            lambda d: w(
-                d,
-                "quoted schema.ifc",
-                edit_wall(
-                    b"FILE_DESCRIPTION",
-                    b"/* was FILE_SCHEMA(('IFC2X2_FINAL')); " + b"notes " * 20_000 + b"*/\nFILE_DESCRIPTION",
-                ),
-            ),
+            lambda d: w(d, "quoted schema.ifc", _header_comment(b"was FILE_SCHEMA(('IFC2X2_FINAL')); ")),
             clean_success(),
         ),
         Case(

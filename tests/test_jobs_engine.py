@@ -447,6 +447,24 @@ def test_a_worker_is_replaced_once_its_jobs_add_up_to_the_recycle_limit(make_eng
     assert pids[2] != pids[1], "two jobs passed the limit: a fresh worker took over"
 
 
+def _one_waiting_for_a_stuck_one(engine, recorder, folder: Path) -> tuple:
+    """Two weeks of a tower: week 1 hangs while it is read, week 2 is read and waits for it."""
+    project = "2O2Fr$t4X7Zf8NOew3FNr2"
+    (stuck,) = engine.submit([_tower(folder, "tower week 1.ifc", 1, project)], fault="hang:Computing placements")
+    (waiting,) = engine.submit([_tower(folder, "tower week 2.ifc", 2, project)])
+    recorder.wait_for(lambda e: e[0] == "progress" and e[1] == waiting.id and e[2].stage_name == STAGE_WAITING)
+    return stuck, waiting
+
+
+def _big_tower(folder: Path, project: str) -> Path:
+    """Week 1 of a tower, large enough to be read well after the small later weeks."""
+    from ifc_desktop.core.synthetic import write_model
+
+    path = folder / "tower week 1.ifc"
+    write_model(path, elements=3000, seed=1, project_global_id=project, geometry=False)
+    return path
+
+
 def _tower(folder: Path, name: str, seed: int, project: str) -> Path:
     from ifc_desktop.core.synthetic import write_model
 
@@ -480,10 +498,8 @@ def test_a_file_whose_worker_stopped_keeps_its_place_in_the_order_of_its_model(m
     project = "2O2Fr$t4X7Zf8NOew3FNr2"
     # The older export is larger: the newer one is read first and waits; then the older one's
     # worker dies as it is about to save.
-    from ifc_desktop.core.synthetic import write_model
 
-    big = tmp_path / "tower week 1.ifc"
-    write_model(big, elements=3000, seed=1, project_global_id=project, geometry=False)
+    big = _big_tower(tmp_path, project)
     (older,) = engine.submit([big], fault="kill:Saving")
     (newer,) = engine.submit([_tower(tmp_path, "tower week 2.ifc", 2, project)])
     assert engine.wait(timeout=120)
@@ -499,14 +515,12 @@ def test_a_file_whose_worker_stopped_keeps_its_place_in_the_order_of_its_model(m
 
 
 def test_when_no_worker_can_take_a_retry_the_queue_gives_way(make_engine, tmp_path):
-    from ifc_desktop.core.synthetic import write_model
 
     # A retry a few seconds later: meanwhile the later files take the worker and the one standing
     # in for it, and wait for it: no worker is left for the retry.
     engine, _recorder = make_engine(workers=1, backoff_base=3.0)
     project = "2O2Fr$t4X7Zf8NOew3FNr2"
-    big = tmp_path / "tower week 1.ifc"
-    write_model(big, elements=3000, seed=1, project_global_id=project, geometry=False)
+    big = _big_tower(tmp_path, project)
     (older,) = engine.submit([big], fault="kill:Saving")
     later = engine.submit([_tower(tmp_path, f"tower week {n}.ifc", n, project) for n in (2, 3)])
     assert engine.wait(timeout=120), "a wait for a turn to save never ended"
@@ -514,12 +528,10 @@ def test_when_no_worker_can_take_a_retry_the_queue_gives_way(make_engine, tmp_pa
 
 
 def test_a_retry_that_an_idle_worker_can_take_keeps_its_place(make_engine, data_dir, tmp_path):
-    from ifc_desktop.core.synthetic import write_model
 
     engine, _recorder = make_engine(workers=2, backoff_base=1.0)
     project = "2O2Fr$t4X7Zf8NOew3FNr2"
-    big = tmp_path / "tower week 1.ifc"
-    write_model(big, elements=3000, seed=1, project_global_id=project, geometry=False)
+    big = _big_tower(tmp_path, project)
     (older,) = engine.submit([big], fault="kill:Computing placements")
     later = engine.submit([_tower(tmp_path, f"tower week {n}.ifc", n, project) for n in (2, 3)])
     assert engine.wait(timeout=120)
@@ -532,12 +544,10 @@ def test_a_retry_that_an_idle_worker_can_take_keeps_its_place(make_engine, data_
 
 
 def test_a_retry_left_without_memory_by_later_files_waiting_for_it_lets_the_queue_give_way(make_engine, tmp_path):
-    from ifc_desktop.core.synthetic import write_model
     from ifc_desktop.jobs.memory import expected_peak
 
     project = "2O2Fr$t4X7Zf8NOew3FNr2"
-    big = tmp_path / "tower week 1.ifc"
-    write_model(big, elements=3000, seed=1, project_global_id=project, geometry=False)
+    big = _big_tower(tmp_path, project)
     small = _tower(tmp_path, "tower week 2.ifc", 2, project)
     # The big file fits alone, not beside the small one: its retry, after the small one is read and
     # waits for it, cannot start until the small one is saved.
@@ -585,10 +595,7 @@ def test_later_versions_taking_their_turns_start_no_worker_after_worker(make_eng
 
 def test_waiting_for_the_turn_to_save_does_not_count_against_the_time_limit(make_engine, tmp_path):
     engine, recorder = make_engine(workers=2)
-    project = "2O2Fr$t4X7Zf8NOew3FNr2"
-    (older,) = engine.submit([_tower(tmp_path, "tower big.ifc", 1, project)], fault="hang:Computing placements")
-    (newer,) = engine.submit([_tower(tmp_path, "tower small.ifc", 2, project)])
-    recorder.wait_for(lambda e: e[0] == "progress" and e[1] == newer.id and e[2].stage_name == STAGE_WAITING)
+    older, newer = _one_waiting_for_a_stuck_one(engine, recorder, tmp_path)
     time.sleep(3.5)  # waited longer than the limit set now
     engine.set_time_limit(3.0)
     assert engine.wait(timeout=60)
@@ -613,10 +620,7 @@ def test_a_job_of_another_model_does_not_wait_for_an_earlier_one(make_engine, tm
 
 def test_a_job_waiting_for_its_turn_does_not_keep_files_of_other_models_from_a_worker(make_engine, tmp_path):
     engine, recorder = make_engine(workers=2)
-    project = "2O2Fr$t4X7Zf8NOew3FNr2"
-    (stuck,) = engine.submit([_tower(tmp_path, "tower week 1.ifc", 1, project)], fault="hang:Computing placements")
-    (same,) = engine.submit([_tower(tmp_path, "tower week 2.ifc", 2, project)])
-    recorder.wait_for(lambda e: e[0] == "progress" and e[1] == same.id and e[2].stage_name == STAGE_WAITING)
+    stuck, same = _one_waiting_for_a_stuck_one(engine, recorder, tmp_path)
     # Both workers hold a job, one of them only waiting: a file of another model still gets a worker.
     (other,) = engine.submit([_tower(tmp_path, "school.ifc", 3, "0K3pFQ9ZzBXu6dCGWhlYq0")])
     assert engine.wait([other.id], timeout=60)
