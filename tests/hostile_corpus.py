@@ -286,6 +286,12 @@ def _header_comment(start: bytes) -> bytes:
     return edit_wall(b"FILE_DESCRIPTION", b"/* " + start + b"notes " * 20_000 + b"*/\nFILE_DESCRIPTION")
 
 
+def _miscounted_wall(object_type: bytes) -> bytes:
+    """The wall sample with one attribute too many on the wall, and its ObjectType written as ``object_type``."""
+    miscounted = edit_wall(WALL_TAIL, WALL_TAIL_EXTRA)
+    return replace_once(miscounted, b"'Basic Wall:Bearing Wall',#188", object_type + b",#188")
+
+
 def _cut_in_text() -> bytes:
     """The wall sample cut inside the storey's name, with the end a file needs written after it."""
     data = sample_bytes(WALL)
@@ -421,14 +427,15 @@ def _case_list() -> list[Case]:
         ),
         Case(
             "a wrong attribute count and a text over two lines, the second starting with #",
+            lambda d: w(d, "count and text.ifc", _miscounted_wall(b"'Basic Wall:\n#2 Wall'")),
+            succeeds("#219"),
+        ),
+        Case(
+            "a wrong attribute count and a text with a quote escaped by \\S\\",
             lambda d: w(
                 d,
-                "count and text.ifc",
-                replace_once(
-                    edit_wall(WALL_TAIL, WALL_TAIL_EXTRA),
-                    b"'Basic Wall:Bearing Wall',#188",
-                    b"'Basic Wall:\n#2 Wall',#188",
-                ),
+                "count and escape.ifc",
+                _miscounted_wall(b"'Wall \\S\\' A'"),
             ),
             succeeds("#219"),
         ),

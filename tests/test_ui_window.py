@@ -114,7 +114,7 @@ def test_a_retry_that_fails_again_says_so(qtbot, make_window):
     window.jobs_panel.retry_action.trigger()
     qtbot.waitUntil(lambda: window.job_model.index(0, COL_STATE).data() == "Failed again", timeout=60_000)
     assert window.job_model.jobs()[0].finished_at > first_finish
-    assert window.statusBar().currentMessage().startswith("Tried again, failed again: ")
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Tried again, failed again: "))
 
 
 def test_cancel_and_retry_from_the_ui(qtbot, make_window):

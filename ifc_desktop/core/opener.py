@@ -59,9 +59,10 @@ _END_MARKER = b"END-ISO-10303-21;"
 _END_RE = re.compile(rb"ENDSEC\s*;\s*END-ISO-10303-21\s*;\s*\Z", re.IGNORECASE)
 _COMMENT_RE = re.compile(rb"/\*.*?\*/", re.DOTALL)
 # What a header holds around its FILE_SCHEMA: texts and comments (either may be cut off where the
-# bytes read end), and the FILE_SCHEMA entry itself.
+# bytes read end), and the FILE_SCHEMA entry itself. In a text, \S\ takes the next character,
+# a quote included (the parser reads it so, and exporters write it).
 _HEADER_TOKEN_RE = re.compile(
-    rb"(?P<text>'[^']*(?:''[^']*)*'?)|(?P<comment>/\*.*?(?:\*/|\Z))|(?P<schema>FILE_SCHEMA\s*\(\s*\(\s*')",
+    rb"(?P<text>'[^'\\]*(?:(?:''|\\S\\.|\\(?!S\\))[^'\\]*)*'?)|(?P<comment>/\*.*?(?:\*/|\Z))|(?P<schema>FILE_SCHEMA\s*\(\s*\(\s*')",
     re.DOTALL | re.IGNORECASE,
 )
 

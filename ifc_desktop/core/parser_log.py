@@ -185,9 +185,10 @@ def _definitions(path: Path, entities: list[str]) -> dict[str, tuple[int, str]]:
     return found
 
 
-# From an entity's start to its end: texts (which may hold ; and line breaks), comments, anything
-# else, the ; that ends it. A quote that opens no complete text runs to the end of the file.
-_ENTITY_TOKEN_RE = re.compile(rb"'[^']*(?:''[^']*)*'|/\*.*?\*/|[^';/]+|/|;|'", re.DOTALL)
+# From an entity's start to its end: texts (which may hold ; and line breaks; \S\ takes the next
+# character, a quote included), comments, anything else, the ; that ends it. A quote that opens
+# no complete text runs to the end of the file.
+_ENTITY_TOKEN_RE = re.compile(rb"'[^'\\]*(?:(?:''|\\S\\.|\\(?!S\\))[^'\\]*)*'|/\*.*?\*/|[^';/]+|/|;|'", re.DOTALL)
 # What a text that swallowed the entities after it holds: a line starting another entity.
 _SWALLOWED_RE = re.compile(rb"[\r\n][ \t]*#\d+[ \t]*=")
 
