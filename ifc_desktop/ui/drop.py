@@ -41,7 +41,7 @@ def collect_ifc_files(paths: Iterable[str | Path]) -> DropResult:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(_walk_ifc(path), key=name_order)
+            found = list(_walk_ifc(path))  # in name order with the rest, below
             if not found:
                 result.empty_folders.append(str(path))
             for file in found:
