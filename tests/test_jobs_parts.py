@@ -173,3 +173,21 @@ def test_a_job_waiting_for_its_turn_to_save_lets_go_of_the_parsed_file(tmp_path)
     main.send(("save", 7))
     assert main.recv() == ("done", 7, "outcome")
     thread.join(10)
+
+
+def test_jobs_waiting_for_their_turn_leave_the_set_number_of_jobs_to_run_beside_them(tmp_path):
+    from ifc_desktop.jobs.pool import Worker, WorkerPool
+
+    pool = WorkerPool(tmp_path, lambda *_args: None, lambda *_args: None)
+    pool.set_size(2)
+
+    def worker(number: int, job_id: int | None = None, waiting: bool = False) -> Worker:
+        return Worker(process=None, conn=None, number=number, ready=True, job_id=job_id, waiting=waiting)
+
+    # Two running, one free: nothing more starts.
+    pool._workers[:] = [worker(1, 10), worker(2, 11), worker(3)]
+    assert pool.idle() == []
+    # One of the two waits for its turn: one more may start, on one of the free workers.
+    pool._workers[:] = [worker(1, 10, waiting=True), worker(2, 11), worker(3), worker(4)]
+    assert [w.number for w in pool.idle()] == [3]
+    assert pool.can_take_job()

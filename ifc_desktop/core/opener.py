@@ -58,11 +58,13 @@ _SCHEMA_RE = re.compile(rb"FILE_SCHEMA\s*\(\s*\(\s*'([^']*)'", re.IGNORECASE)
 _END_MARKER = b"END-ISO-10303-21;"
 _END_RE = re.compile(rb"ENDSEC\s*;\s*END-ISO-10303-21\s*;\s*\Z", re.IGNORECASE)
 _COMMENT_RE = re.compile(rb"/\*.*?\*/", re.DOTALL)
+# A STEP text up to (not with) its closing quote: '' is a quote in it, and \S\ takes the next
+# character, a quote included (the parser reads it so, and exporters write it).
+STEP_TEXT_OPEN = rb"'[^'\\]*(?:(?:''|\\S\\.|\\(?!S\\))[^'\\]*)*"
 # What a header holds around its FILE_SCHEMA: texts and comments (either may be cut off where the
-# bytes read end), and the FILE_SCHEMA entry itself. In a text, \S\ takes the next character,
-# a quote included (the parser reads it so, and exporters write it).
+# bytes read end), and the FILE_SCHEMA entry itself.
 _HEADER_TOKEN_RE = re.compile(
-    rb"(?P<text>'[^'\\]*(?:(?:''|\\S\\.|\\(?!S\\))[^'\\]*)*'?)|(?P<comment>/\*.*?(?:\*/|\Z))|(?P<schema>FILE_SCHEMA\s*\(\s*\(\s*')",
+    rb"(?P<text>" + STEP_TEXT_OPEN + rb"'?)|(?P<comment>/\*.*?(?:\*/|\Z))|(?P<schema>FILE_SCHEMA\s*\(\s*\(\s*')",
     re.DOTALL | re.IGNORECASE,
 )
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import ifcopenshell
 
+from .opener import STEP_TEXT_OPEN
 from .wording import count_of
 
 _UNKNOWN_ENTITY_RE = re.compile(r"Entity with name '([^']*)' not found in schema '([^']*)'")
@@ -165,13 +166,19 @@ class ParserLog:
         )
 
 
+def _definitions_of(entities: list[str], after: bytes = b"") -> re.Pattern[bytes]:
+    """Where the file's text defines any of ``entities`` (STEP ids): ``#id =`` at the start of a
+    line or after a ``;``, the id as group 1, then ``after``."""
+    ids = b"|".join(entity.encode() for entity in entities)
+    return re.compile(rb"(?:^|;)[ \t\r\n]*#(" + ids + rb")[ \t]*=" + after, re.MULTILINE)
+
+
 def _definitions(path: Path, entities: list[str]) -> dict[str, tuple[int, str]]:
     """For each of ``entities`` (STEP ids) that the file's text defines: the line of its definition and
     the type it names (upper case). One pass over the file."""
     if not entities:
         return {}
-    ids = b"|".join(entity.encode() for entity in entities)
-    pattern = re.compile(rb"(?:^|;)[ \t\r\n]*#(" + ids + rb")[ \t]*=[ \t]*([A-Za-z0-9_]*)", re.MULTILINE)
+    pattern = _definitions_of(entities, rb"[ \t]*([A-Za-z0-9_]*)")
     found: dict[str, tuple[int, str]] = {}
     try:
         with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
@@ -185,10 +192,9 @@ def _definitions(path: Path, entities: list[str]) -> dict[str, tuple[int, str]]:
     return found
 
 
-# From an entity's start to its end: texts (which may hold ; and line breaks; \S\ takes the next
-# character, a quote included), comments, anything else, the ; that ends it. A quote that opens
-# no complete text runs to the end of the file.
-_ENTITY_TOKEN_RE = re.compile(rb"'[^'\\]*(?:(?:''|\\S\\.|\\(?!S\\))[^'\\]*)*'|/\*.*?\*/|[^';/]+|/|;|'", re.DOTALL)
+# From an entity's start to its end: texts (which may hold ; and line breaks), comments, anything
+# else, the ; that ends it. A quote that opens no complete text runs to the end of the file.
+_ENTITY_TOKEN_RE = re.compile(STEP_TEXT_OPEN + rb"'|/\*.*?\*/|[^';/]+|/|;|'", re.DOTALL)
 # What a text that swallowed the entities after it holds: a line starting another entity.
 _SWALLOWED_RE = re.compile(rb"[\r\n][ \t]*#\d+[ \t]*=")
 
@@ -199,8 +205,7 @@ def _unclosed_text(path: Path, entities: list[str]) -> tuple[str, int] | None:
     that goes on over the start of the next entity (the quote closing it was missing)."""
     if not entities:
         return None
-    ids = b"|".join(entity.encode() for entity in entities)
-    pattern = re.compile(rb"(?:^|;)[ \t\r\n]*#(" + ids + rb")[ \t]*=", re.MULTILINE)
+    pattern = _definitions_of(entities)
     try:
         with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
             for match in pattern.finditer(data):

@@ -104,7 +104,7 @@ class WorkerPool:
         when a wait ends is retired only once it has been idle for ``IDLE_GRACE``: the next
         wait would otherwise start a process again.
         """
-        alive = [w for w in self._workers if w.kill_reason is None]
+        alive = self._alive()
         serving = [w for w in alive if not w.retire]
         active = [w for w in serving if not w.waiting]
         surplus = len(active) - self._target
@@ -121,8 +121,12 @@ class WorkerPool:
 
     def can_take_job(self) -> bool:
         """Whether a job could start now or soon: a worker without a job (or starting), or room for one."""
-        alive = [w for w in self._workers if w.kill_reason is None]
+        alive = self._alive()
         return any(w.job_id is None and not w.retire for w in alive) or len(alive) < 2 * self._target
+
+    def _alive(self) -> list[Worker]:
+        """Worker processes not being killed, those retiring included (they count until they exit)."""
+        return [w for w in self._workers if w.kill_reason is None]
 
     def idle(self) -> list[Worker]:
         """Workers that may take a job now: at most ``size`` jobs run at a time, waiting ones aside."""

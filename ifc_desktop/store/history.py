@@ -287,9 +287,9 @@ class Store:
             matches = [m for m in models if m.id == name_or_id]
         else:
             text = name_or_id.strip()
-            by_id = text.removeprefix("#")
-            if text.startswith("#") and by_id.isdigit():
-                matches = [m for m in models if m.id == int(by_id)]
+            reference = writer.model_id_reference(text)
+            if reference is not None:
+                matches = [m for m in models if m.id == reference]
             else:
                 # Names from before they were stripped may start or end with a space.
                 matches = [m for m in models if m.name.strip() == text]

@@ -109,6 +109,11 @@ def existing_version_id(
     )
 
 
+def model_id_reference(text: str) -> int | None:
+    """The model id ``text`` names when written "#N" (wherever a model is named); None otherwise."""
+    return int(text[1:]) if text.startswith("#") and text[1:].isdigit() else None
+
+
 def model_name(source_name: str, project_name: str | None) -> str:
     """A new model's name: its first file's name without the extension (else the project's).
 
@@ -116,7 +121,7 @@ def model_name(source_name: str, project_name: str | None) -> str:
     keeps its extension: its model can be named on the command line like any other.
     """
     name = Path(source_name).stem.strip() or (project_name or "").strip() or "Model"
-    if name.startswith("#") and name[1:].isdigit():
+    if model_id_reference(name) is not None:
         name = f"{name}{Path(source_name).suffix}"
     return name
 
@@ -272,7 +277,7 @@ def rename_model(conn: Connection, model_id: int, name: str) -> str:
     name = name.strip()
     if not name:
         raise InvalidName("A model name cannot be empty.")
-    if name.startswith("#") and name[1:].isdigit():
+    if model_id_reference(name) is not None:
         raise InvalidName(f"{name!r} means the model with id {name[1:]} wherever a model is named: choose another.")
     old = conn.scalar(select(Model.name).where(Model.id == model_id))
     if old is None:
